@@ -1,0 +1,1 @@
+"""structure (in progress)."""

@@ -1,0 +1,69 @@
+"""The shared core: errors, money rounding, financial years, atomic output, table reading."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from quasimarket import ConfigError, FinancialYear, InputError, round_pence
+from quasimarket.io import atomic_dir, read_table
+from quasimarket.money import decimal_pence
+
+pytestmark = pytest.mark.unit
+
+
+def test_round_pence_is_half_away_from_zero() -> None:
+    values = np.array([2.675, -2.675, 0.005, 1.0049999, 12.3449])
+    assert round_pence(values).tolist() == [2.68, -2.68, 0.01, 1.0, 12.34]
+    assert decimal_pence("2.675") == Decimal("2.68")
+
+
+@pytest.mark.parametrize(
+    ("text", "start"), [("2016/17", 2016), ("2016-17", 2016), ("2016/2017", 2016), ("1999/00", 1999)]
+)
+def test_financial_year_parse(text: str, start: int) -> None:
+    year = FinancialYear.parse(text)
+    assert year.start == start
+    assert str(year) == f"{start}/{(start + 1) % 100:02d}"
+
+
+def test_financial_year_rejects_non_consecutive_years() -> None:
+    with pytest.raises(ConfigError, match="must follow"):
+        FinancialYear.parse("2016/18")
+
+
+def test_atomic_dir_leaves_nothing_on_error(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
+        (tmp / "half.txt").write_text("half")
+        raise RuntimeError("boom")
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_table_names_missing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError) as info:
+        read_table(path, required=["a", "c"], what="test table")
+    message = info.value.render()
+    assert "t.csv" in message and "'c'" in message and "fix:" in message
+
+
+def test_read_table_refuses_binary_and_bad_encoding(tmp_path: Path) -> None:
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(b"a,b\n\x00\x01\x02\n")
+    with pytest.raises(InputError, match="not text"):
+        read_table(binary)
+    latin = tmp_path / "l.csv"
+    latin.write_bytes("name,x\ncaf\xe9,1\n".encode("latin-1") + b"more,2\n" * 10)
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_table(latin)
+
+
+def test_cli_usage_error_is_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _, _ = cli("no-such-command")
+    assert code == 2
