@@ -22,7 +22,8 @@ def test_round_pence_is_half_away_from_zero() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "start"), [("2016/17", 2016), ("2016-17", 2016), ("2016/2017", 2016), ("1999/00", 1999)]
+    ("text", "start"),
+    [("2016/17", 2016), ("2016-17", 2016), ("2016/2017", 2016), ("1999/00", 1999)],
 )
 def test_financial_year_parse(text: str, start: int) -> None:
     year = FinancialYear.parse(text)
@@ -37,9 +38,14 @@ def test_financial_year_rejects_non_consecutive_years() -> None:
 
 def test_atomic_dir_leaves_nothing_on_error(tmp_path: Path) -> None:
     target = tmp_path / "out"
-    with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
-        (tmp / "half.txt").write_text("half")
-        raise RuntimeError("boom")
+
+    def write_then_fail() -> None:
+        with atomic_dir(target) as tmp:
+            (tmp / "half.txt").write_text("half")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -50,7 +56,9 @@ def test_read_table_names_missing_columns(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_table(path, required=["a", "c"], what="test table")
     message = info.value.render()
-    assert "t.csv" in message and "'c'" in message and "fix:" in message
+    assert "t.csv" in message
+    assert "'c'" in message
+    assert "fix:" in message
 
 
 def test_read_table_refuses_binary_and_bad_encoding(tmp_path: Path) -> None:
@@ -67,3 +75,36 @@ def test_read_table_refuses_binary_and_bad_encoding(tmp_path: Path) -> None:
 def test_cli_usage_error_is_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
     code, _, _ = cli("no-such-command")
     assert code == 2
+
+
+def test_read_table_finds_bad_encoding_deep_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "deep.csv"
+    body = "name,x\n" + "abc,1\n" * 20000
+    path.write_bytes(body.encode() + "caf\xe9,2\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"not UTF-8 \(byte 0xe9 at line 20002\)"):
+        read_table(path)
+
+
+def test_cli_error_text_keeps_square_brackets(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('format = "quasimarket.contract/1"\n[[lines]\nid = 1\n')
+    code, _, err = cli("contract", "check", str(bad))
+    assert code == 2
+    assert "'[[lines]'" in err
+    assert "line 2, column 8" in err
+    assert "Traceback" not in err
+
+
+def test_cli_exit_code_from_typer_exit_is_kept() -> None:
+    import typer
+
+    from quasimarket.cli.main import app, main
+
+    @app.command("exit-three", hidden=True)
+    def _exit_three() -> None:
+        raise typer.Exit(3)
+
+    try:
+        assert main(["exit-three"]) == 3
+    finally:
+        app.registered_commands = [c for c in app.registered_commands if c.name != "exit-three"]

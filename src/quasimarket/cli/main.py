@@ -10,7 +10,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from quasimarket.cli import contract, demo, economy, price, runs, stress, structure
+from quasimarket.cli import contract, demo, economy, price, runs, serve, simulate, stress, structure
 from quasimarket.errors import QuasimarketError, from_validation_error
 
 app = typer.Typer(
@@ -47,7 +47,7 @@ def _root(
     """Model the English NHS commissioning quasi-market."""
 
 
-for group in (structure, economy, contract, price, stress, runs, demo):
+for group in (structure, economy, contract, price, stress, simulate, runs, serve, demo):
     group.register(app)
 
 
@@ -57,12 +57,13 @@ def main(argv: list[str] | None = None) -> int:
 
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="quasimarket", standalone_mode=False)
+        # Without standalone mode a command's ``typer.Exit(code)`` comes back as the return value.
+        result = command.main(args=argv, prog_name="quasimarket", standalone_mode=False)
     except QuasimarketError as error:
-        err_console().print(f"[bold red]error:[/] {error.render()}", highlight=False, markup=True)
+        _print_error(error.render())
         return _exit(error.exit_code, argv)
     except ValidationError as error:
-        err_console().print(f"[bold red]error:[/] {from_validation_error(error).render()}")
+        _print_error(from_validation_error(error).render())
         return _exit(2, argv)
     except typer.Exit as done:
         return _exit(done.exit_code, argv)
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         if callable(show):
             show()
         else:
-            err_console().print(f"[bold red]error:[/] {error.format_message()}")
+            _print_error(error.format_message())
         return _exit(2 if error.exit_code == 1 else error.exit_code, argv)
     except typer.Abort:
         err_console().print("[bold red]interrupted[/]: nothing was written")
@@ -80,9 +81,18 @@ def main(argv: list[str] | None = None) -> int:
         err_console().print("[bold red]interrupted[/]: nothing was written")
         return _exit(130, argv)
     except OSError as error:
-        err_console().print(f"[bold red]error:[/] {error.strerror or error}: {error.filename}")
+        _print_error(f"{error.strerror or error}: {error.filename}")
         return _exit(2, argv)
-    return _exit(0, argv)
+    return _exit(result if isinstance(result, int) else 0, argv)
+
+
+def _print_error(message: str) -> None:
+    """Print one error on stderr; the message is escaped so ``[lines]`` is not read as markup."""
+    from rich.markup import escape
+
+    from quasimarket.cli._output import err_console
+
+    err_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False)
 
 
 def _exit(code: int, argv: list[str] | None) -> int:

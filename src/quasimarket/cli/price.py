@@ -1,9 +1,240 @@
-"""CLI commands: price (filled in by its owner)."""
+"""CLI commands: ``price`` (price activity under a contract) and ``activity generate``."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from quasimarket.cli._output import console, emit_json
+from quasimarket.errors import ConfigError
+from quasimarket.money import round_pence
+
+activity_app = typer.Typer(help="Activity data: generate synthetic activity.", no_args_is_help=True)
+
+
+def _economy(name: str, seed: int, year: str | None) -> Any:
+    from quasimarket.economy import small_economy, synthetic_economy
+
+    if name == "small":
+        return small_economy(seed=seed)
+    if name == "england":
+        return synthetic_economy(seed=seed, year=year or "2025/26")
+    raise ConfigError(
+        f"unknown economy {name!r}",
+        location="--economy",
+        expected="small or england",
+        fix="use --economy small or --economy england",
+    )
+
+
+def _performance(path: Path) -> dict[str, dict[str, float]]:
+    """Read the ``--performance`` JSON (standard -> numerator/denominator or count)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError(
+            f"cannot read the performance file: {err}",
+            location="--performance",
+            expected='JSON such as {"ae_4_hour": {"numerator": 9000, "denominator": 10000}}',
+            fix="correct the file",
+        ) from None
+    ok = isinstance(data, dict) and all(
+        isinstance(v, dict) and all(isinstance(x, int | float) for x in v.values())
+        for v in data.values()
+    )
+    if not ok:
+        raise ConfigError(
+            "the performance file must map each standard to numbers",
+            location="--performance",
+            expected='{"ae_4_hour": {"numerator": 9000, "denominator": 10000}} or '
+            '{"mixed_sex_accommodation": {"count": 12}}',
+            fix="correct the file",
+        )
+    return {str(k): {str(f): float(x) for f, x in v.items()} for k, v in data.items()}
+
+
+def _pence(value: float) -> float:
+    return float(round_pence(value))
+
+
+def price_command(
+    contract: Annotated[Path, typer.Argument(help="Contract file (TOML).")],
+    activity: Annotated[Path, typer.Argument(help="Activity file (CSV, Parquet or XLSX).")],
+    tariff: Annotated[
+        Path | None, typer.Option("--tariff", help="Tariff file or folder (Annex A shape).")
+    ] = None,
+    mff: Annotated[
+        Path | None, typer.Option("--mff", help="MFF table replacing the tariff's.")
+    ] = None,
+    economy: Annotated[
+        str, typer.Option(help="Synthetic price catalogue when no --tariff: small or england.")
+    ] = "small",
+    economy_seed: Annotated[int, typer.Option(help="Seed of the synthetic economy.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write statement.csv, records.parquet, totals.json."),
+    ] = None,
+    explain: Annotated[str | None, typer.Option("--explain", help="Explain one record id.")] = None,
+    affordable: Annotated[
+        float | None, typer.Option(help="What the commissioner can afford, £.")
+    ] = None,
+    achievement: Annotated[
+        float | None, typer.Option(help="CQUIN achievement 0-1 for every goal.")
+    ] = None,
+    avoidable_share: Annotated[
+        float | None, typer.Option(help="Readmissions avoidable share 0-1.")
+    ] = None,
+    performance: Annotated[
+        Path | None,
+        typer.Option(
+            help='Sanction inputs, JSON: {"ae_4_hour": {"numerator": n, "denominator": d}}.'
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON totals and breakdown.")] = False,
+) -> None:
+    """Price ACTIVITY under CONTRACT: itemised statement, per-record prices, explain."""
+    from quasimarket.activity import load_activity
+    from quasimarket.contracts import load_contract
+    from quasimarket.pricing import price
+    from quasimarket.pricing.report import summary_payload, write_outputs
+    from quasimarket.tariff import TariffTable, load_tariff
+
+    terms = load_contract(contract)
+    table = load_activity(activity)
+    if tariff is not None:
+        prices = load_tariff(tariff, mff=mff)
+    else:
+        prices = TariffTable.from_economy(_economy(economy, economy_seed, str(terms.year)))
+        if mff is not None:
+            from quasimarket.tariff import load_mff
+
+            prices = prices.with_mff(load_mff(mff), file=str(mff))
+    result = price(
+        terms,
+        table,
+        prices,
+        affordable=affordable,
+        achievement=achievement,
+        avoidable_share=avoidable_share,
+        performance=_performance(performance) if performance is not None else None,
+    )
+    items = result.explain(explain) if explain is not None else None
+    if out is not None:
+        write_outputs(result, out)
+    payload = summary_payload(result)
+    if items is not None:
+        payload["explain"] = {
+            "record_id": explain,
+            "items": [{"title": t, "amount_gbp": _pence(a), "source": s} for t, a, s in items],
+            "total_gbp": _pence(sum(a for _, a, _ in items)),
+        }
+    if as_json:
+        emit_json(payload)
+        return
+    _print_summary(payload, out)
+
+
+def _print_summary(payload: dict[str, Any], out: Path | None) -> None:
+    con = console()
+    con.print(f"[bold]{payload['contract']}[/] ({payload['year']}): {payload['records']:,} records")
+    table = Table("line", "mechanism", "activity", "formal £", "settled £")
+    for row in payload["lines"]:
+        table.add_row(
+            row["line_id"],
+            row["mechanism"],
+            f"{row['activity']:,.0f}",
+            f"{row['formal_gbp']:,.2f}",
+            f"{row['settled_gbp']:,.2f}",
+        )
+    con.print(table)
+    rules = Table("rule", "£", "source")
+    for row in payload["breakdown"]:
+        rules.add_row(row["title"], f"{row['amount_gbp']:,.2f}", row["source"])
+    con.print(rules)
+    t = payload["totals"]
+    con.print(
+        f"formal outturn £{t['formal_gbp']:,.2f}; settled £{t['settled_gbp']:,.2f}; "
+        f"gap £{t['settlement_gap_gbp']:,.2f}"
+    )
+    for note in payload["notes"]:
+        con.print(f"[yellow]note:[/] {note}")
+    if "explain" in payload:
+        ex = payload["explain"]
+        et = Table("rule", "£", "source", title=f"record {ex['record_id']}")
+        for item in ex["items"]:
+            et.add_row(item["title"], f"{item['amount_gbp']:,.2f}", item["source"])
+        et.add_row("[bold]total (settled)[/]", f"{ex['total_gbp']:,.2f}", "")
+        con.print(et)
+    if out is not None:
+        con.print(f"wrote {out}/ (statement.csv, records.parquet, totals.json)")
+
+
+def generate_command(
+    out: Annotated[Path, typer.Option("--out", help="Output Parquet (or .csv) file.")],
+    n: Annotated[int, typer.Option("--n", help="Number of records.")] = 10_000,
+    year: Annotated[
+        str | None, typer.Option(help="Financial year (with --contract: the contract's).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the activity.")] = 0,
+    economy: Annotated[str, typer.Option(help="small or england.")] = "small",
+    economy_seed: Annotated[int, typer.Option(help="Seed of the synthetic economy.")] = 0,
+    contract: Annotated[
+        Path | None, typer.Option(help="Generate for this contract's parties and pods.")
+    ] = None,
+    readmission_rate: Annotated[
+        float, typer.Option(help="Share of emergency spells that are readmissions.")
+    ] = 0.07,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Generate synthetic activity in the activity schema."""
+    from quasimarket.activity import synthetic_activity, synthetic_activity_for_contract
+    from quasimarket.io import atomic_write_bytes
+
+    if out.exists() and not force:
+        raise ConfigError(
+            "output file already exists", location="--out", fix="choose another path or --force"
+        )
+    if contract is not None:
+        from quasimarket.contracts import load_contract
+
+        terms = load_contract(contract)
+        year = str(terms.year)
+        frame = synthetic_activity_for_contract(
+            terms,
+            _economy(economy, economy_seed, year),
+            n_records=n,
+            seed=seed,
+            readmission_rate=readmission_rate,
+        )
+    elif year is None:
+        raise ConfigError(
+            "give --year (or --contract)", location="--year", fix="e.g. --year 2016/17"
+        )
+    else:
+        frame = synthetic_activity(
+            _economy(economy, economy_seed, year),
+            n_records=n,
+            year=year,
+            seed=seed,
+            readmission_rate=readmission_rate,
+        )
+    buffer = io.BytesIO()
+    if out.suffix.lower() == ".csv":
+        buffer.write(frame.to_csv(index=False).encode("utf-8"))
+    else:
+        frame.to_parquet(buffer, index=False)
+    atomic_write_bytes(out, buffer.getvalue())
+    console().print(f"wrote {len(frame):,} records for {year} to {out}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to *app*."""
+    """Add ``price`` and the ``activity`` group to *app*."""
+    app.command("price")(price_command)
+    activity_app.command("generate")(generate_command)
+    app.add_typer(activity_app, name="activity")

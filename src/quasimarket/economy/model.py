@@ -49,6 +49,8 @@ class Economy:
             activity that comes from each commissioner (sums to 1 per provider).
         local_authorities: ``code, name, kind, region_code, population, imd_score,
             public_health_grant_gbp``; ``kind`` is ``unitary``, ``county`` or ``district``.
+            Economies built by :mod:`quasimarket.economy` also carry ``upper_tier_code`` (the
+            authority's own code for unitary and county councils, its county for a district).
         tariff: Tables in the Annex A shape of :mod:`quasimarket.tariff.annex_a`, keyed
             ``"apc"``, ``"outpatient"``, ``"ae"``, ``"mff"``, ``"top_up"``. The synthetic ones are
             labelled synthetic in their HRG names.

@@ -54,14 +54,25 @@ def _check_text(path: Path) -> None:
         # A multi-byte character may be cut at the end of the sample; only complain if the
         # bad byte is well inside it.
         if err.start < len(head) - 4:
-            line = head[: err.start].count(b"\n") + 1
-            raise InputError(
-                f"file is not UTF-8 (byte 0x{head[err.start]:02x} at line {line})",
-                file=path,
-                location=f"line {line}",
-                expected="UTF-8 text",
-                fix="re-save the file as 'CSV UTF-8' (Excel) or convert it with iconv",
-            ) from None
+            raise _encoding_error(path) from None
+
+
+def _encoding_error(path: Path) -> InputError:
+    """The first non-UTF-8 byte anywhere in *path*, as an error naming its line."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        position, byte = len(data), 0
+    except UnicodeDecodeError as err:
+        position, byte = err.start, data[err.start]
+    line = data[:position].count(b"\n") + 1
+    return InputError(
+        f"file is not UTF-8 (byte 0x{byte:02x} at line {line})",
+        file=path,
+        location=f"line {line}",
+        expected="UTF-8 text",
+        fix="re-save the file as 'CSV UTF-8' (Excel) or convert it with iconv",
+    )
 
 
 def read_table(
@@ -108,6 +119,8 @@ def read_table(
             )
     except InputError:
         raise
+    except UnicodeDecodeError:
+        raise _encoding_error(file) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as err:
         raise InputError(
             f"could not read the {what}: {str(err).splitlines()[0]}",

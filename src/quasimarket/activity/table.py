@@ -1,0 +1,663 @@
+"""The compiled activity table: validated records as integer codes and numpy arrays.
+
+:func:`load_activity` reads a CSV/Parquet/XLSX file (:func:`quasimarket.io.read_table`), maps
+SUS/SLAM column names (:data:`~quasimarket.activity.schema.SUS_COLUMN_MAP`), derives length of
+stay, month, financial year, point of delivery and readmission links where they are absent,
+validates every row, and compiles an :class:`ActivityTable`. Text columns become integer codes
+over a small list of categories, so pricing is gathers from small arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from quasimarket.activity import schema
+from quasimarket.errors import InputError, summarise_items
+from quasimarket.financial_year import FinancialYear
+from quasimarket.io.tables import read_table
+from quasimarket.mechanisms.national_tariff import POD_CODES, POD_NAMES
+
+__all__ = ["ActivityTable", "categorical", "link_readmissions", "load_activity"]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+_NO_DAY = np.iinfo(np.int32).min
+
+
+def _rows(mask: npt.NDArray[np.bool_]) -> str:
+    """'rows 2, 5 and 3 more' (1-based file rows: header is row 1)."""
+    return "rows " + summarise_items(np.flatnonzero(mask) + 2)
+
+
+@dataclass(frozen=True)
+class ActivityTable:
+    """Activity records compiled to arrays (one element per record).
+
+    Attributes:
+        record_id: Record ids (int64 or object array), unique.
+        commissioner: int32 index into :attr:`commissioners`.
+        commissioners: Commissioner codes.
+        provider: int32 index into :attr:`providers`.
+        providers: Provider codes.
+        pod: int8 point-of-delivery codes (:data:`POD_CODES`).
+        hrg: int32 index into :attr:`hrgs` (-1 = none).
+        hrgs: HRG codes.
+        tfc: int32 index into :attr:`tfcs` (-1 = none).
+        tfcs: Treatment function codes.
+        los_days: int32 length of stay, days.
+        age: int16 age in years.
+        month: int8 month of the financial year, 1 = April.
+        fy_start: int16 start year of each record's financial year (-1 = unknown).
+        ae_dept_type: int8 A&E department type 1-4.
+        bpt_met: Best-practice criteria met.
+        top_up_eligible: Specialised top-up may be claimed.
+        readmission_of: int64 row index of the index spell (-1 = not a readmission).
+        self_discharge: Index spell ended in self-discharge against advice.
+        transfer_in: Admitted by transfer from another provider.
+        cross_border: Cross-border activity.
+        day: int32 day number (days since 1970-01-01) of discharge, else admission; the
+            minimum int32 where the file has no dates (pricing then uses mid-month).
+        line: int32 index into :attr:`line_ids` (-1 = not given; pricing assigns the line).
+        line_ids: Contract service line ids named in the ``line_id`` column.
+        source: Where the records came from (file path or "synthetic ...").
+    """
+
+    record_id: npt.NDArray[np.generic]
+    commissioner: npt.NDArray[np.int32]
+    commissioners: tuple[str, ...]
+    provider: npt.NDArray[np.int32]
+    providers: tuple[str, ...]
+    pod: npt.NDArray[np.int8]
+    hrg: npt.NDArray[np.int32]
+    hrgs: tuple[str, ...]
+    tfc: npt.NDArray[np.int32]
+    tfcs: tuple[str, ...]
+    los_days: npt.NDArray[np.int32]
+    age: npt.NDArray[np.int16]
+    month: npt.NDArray[np.int8]
+    fy_start: npt.NDArray[np.int16]
+    ae_dept_type: npt.NDArray[np.int8]
+    bpt_met: BoolArray
+    top_up_eligible: BoolArray
+    readmission_of: IntArray
+    self_discharge: BoolArray
+    transfer_in: BoolArray
+    cross_border: BoolArray
+    day: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    line: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    line_ids: tuple[str, ...] = ()
+    source: str = "activity"
+
+    def __len__(self) -> int:
+        return int(self.pod.shape[0])
+
+    @property
+    def years(self) -> list[str]:
+        """Financial years present (``"2016/17"``), from dates or the ``year`` column."""
+        starts = np.unique(self.fy_start[self.fy_start >= 0])
+        return [str(FinancialYear(int(s))) for s in starts]
+
+    def position(self, record_id: object) -> int:
+        """Row index of *record_id* (one vectorised scan); InputError naming the id if absent."""
+        ids = self.record_id
+        found = np.zeros(0, dtype=np.intp)
+        if ids.dtype.kind in "iu":
+            try:
+                found = np.flatnonzero(ids == int(str(record_id)))
+            except ValueError:
+                found = np.zeros(0, dtype=np.intp)
+        else:
+            found = np.flatnonzero(ids == str(record_id))
+        if found.size:
+            return int(found[0])
+        raise InputError(
+            f"record {record_id!r} is not in the activity table",
+            file=self.source,
+            location="column 'record_id'",
+            expected="a record_id from the activity table",
+            fix="check the id (see the records.parquet output for ids)",
+        )
+
+    def take(self, rows: npt.NDArray[np.integer] | npt.NDArray[np.bool_]) -> ActivityTable:
+        """A sub-table of *rows*; readmission links are re-indexed, links leaving it dropped."""
+        index = np.arange(len(self))[rows]
+        remap = np.full(len(self) + 1, -1, dtype=np.int64)
+        remap[index] = np.arange(index.size)
+        links = self.readmission_of[index]
+        new_links = remap[np.where(links >= 0, links, len(self))]
+        return replace(
+            self,
+            record_id=self.record_id[index],
+            commissioner=self.commissioner[index],
+            provider=self.provider[index],
+            pod=self.pod[index],
+            hrg=self.hrg[index],
+            tfc=self.tfc[index],
+            los_days=self.los_days[index],
+            age=self.age[index],
+            month=self.month[index],
+            fy_start=self.fy_start[index],
+            ae_dept_type=self.ae_dept_type[index],
+            bpt_met=self.bpt_met[index],
+            top_up_eligible=self.top_up_eligible[index],
+            readmission_of=new_links,
+            self_discharge=self.self_discharge[index],
+            transfer_in=self.transfer_in[index],
+            cross_border=self.cross_border[index],
+            day=self.day[index],
+            line=self.line[index],
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The records as a DataFrame in the activity schema (categoricals for codes)."""
+        link = self.readmission_of
+        has = link >= 0
+        rid = self.record_id
+        linked = rid[np.where(has, link, 0)]
+        readm: pd.Series[Any]
+        if rid.dtype.kind in "iu":
+            readm = pd.Series(linked, dtype="Int64").mask(pd.Series(~has))
+        else:
+            readm = pd.Series(linked, dtype=object).mask(pd.Series(~has))
+        return pd.DataFrame(
+            {
+                "record_id": rid,
+                "commissioner": _cat(self.commissioner, self.commissioners),
+                "provider": _cat(self.provider, self.providers),
+                "pod": _cat(self.pod, POD_NAMES),
+                "hrg": _cat(self.hrg, self.hrgs),
+                "tfc": _cat(self.tfc, self.tfcs),
+                "los_days": self.los_days,
+                "age": self.age,
+                "month": self.month,
+                "year": _year_cat(self.fy_start),
+                "ae_dept_type": self.ae_dept_type,
+                "bpt_met": self.bpt_met,
+                "top_up_eligible": self.top_up_eligible,
+                "readmission_of": readm,
+                "self_discharge": self.self_discharge,
+                "transfer_in": self.transfer_in,
+                "cross_border": self.cross_border,
+                "line_id": _cat(self.line, self.line_ids),
+            }
+        )
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, *, file: str | Path | None = None) -> ActivityTable:
+        """Validate and compile a DataFrame in the activity schema (SUS names are mapped).
+
+        Raises:
+            InputError: Missing columns, duplicate record ids, discharge before admission,
+                negative length of stay, unknown pod, month outside 1-12, bad readmission link.
+        """
+        return _compile(frame, file=str(file) if file is not None else "activity table")
+
+
+def _year_cat(fy_start: npt.NDArray[np.int16]) -> pd.Categorical[str]:
+    starts = np.unique(fy_start[fy_start >= 0])
+    labels = [str(FinancialYear(int(s))) for s in starts]
+    codes = np.searchsorted(starts, fy_start).astype(np.int32)
+    codes[fy_start < 0] = -1
+    return categorical(codes, labels)
+
+
+def categorical(codes: npt.ArrayLike, categories: Sequence[str]) -> pd.Categorical[str]:
+    """A pandas Categorical from integer codes (-1 = missing) and category labels."""
+    index: pd.Index[str] = pd.Index([str(c) for c in categories])
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=index)
+
+
+_cat = categorical
+
+
+def _factorize(
+    values: pd.Series, *, upper: bool = False
+) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
+    """Integer codes and category labels for a text column (NA or blank -> -1)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = [str(c).strip() for c in values.cat.categories]
+        cats = [c.upper() for c in cats] if upper else cats
+        codes = values.cat.codes.to_numpy().astype(np.int32)
+        if len(set(cats)) == len(cats) and "" not in cats:
+            return codes, tuple(cats)
+    text = values.astype("string").str.strip()
+    if pd.api.types.is_float_dtype(values.dtype):
+        text = text.str.replace(r"\.0$", "", regex=True)
+    if upper:
+        text = text.str.upper()
+    codes_i, uniques = pd.factorize(text, use_na_sentinel=True)
+    codes_arr = np.asarray(codes_i, dtype=np.int32)
+    labels = [str(u) for u in uniques]
+    if "" in labels:
+        blank = labels.index("")
+        codes_arr[codes_arr == blank] = -1
+    return codes_arr, tuple(labels)
+
+
+def _bool(frame: pd.DataFrame, column: str, default: bool) -> BoolArray:
+    if column not in frame.columns:
+        return np.full(len(frame), default, dtype=bool)
+    values = frame[column]
+    if values.dtype == bool:
+        return values.to_numpy()
+    text = values.astype("string").str.strip().str.lower()
+    out = text.isin(["true", "t", "yes", "y", "1", "1.0"]).to_numpy(dtype=bool, na_value=False)
+    blank = text.isna().to_numpy() | (text == "").to_numpy(dtype=bool, na_value=True)
+    out[blank] = default
+    return out
+
+
+def _ints(
+    frame: pd.DataFrame, column: str, *, file: str, what: str, dtype: type[np.integer]
+) -> npt.NDArray[np.integer]:
+    values = frame[column]
+    if values.dtype.kind in "iu":
+        return values.to_numpy().astype(dtype, copy=False)
+    parsed = pd.to_numeric(values, errors="coerce")
+    bad = parsed.isna().to_numpy() | (parsed.to_numpy(dtype=float, na_value=0.5) % 1 != 0)
+    if bad.any():
+        raise InputError(
+            f"{what} must be a whole number in every row: "
+            + summarise_items(repr(v) for v in values[bad].tolist()),
+            file=file,
+            location=f"column {column!r}, {_rows(bad)}",
+            expected="a whole number",
+            fix="fill in or correct those cells",
+        )
+    return parsed.to_numpy(dtype=np.float64).astype(dtype)
+
+
+def _days(values: pd.Series, *, file: str, column: str) -> npt.NDArray[np.int32]:
+    """Dates as int32 day numbers since 1970-01-01 (_NO_DAY where blank)."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = values
+    else:
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
+        bad = parsed.isna() & values.notna() & (values.astype("string").str.strip() != "")
+        if bad.any():
+            raise InputError(
+                "dates that cannot be read: "
+                + summarise_items(repr(v) for v in values[bad].tolist()),
+                file=file,
+                location=f"column {column!r}, {_rows(bad.to_numpy())}",
+                expected="dates as YYYY-MM-DD",
+                fix="correct those cells",
+            )
+    days = parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = days.astype(np.int64)
+    out[np.isnat(days)] = _NO_DAY
+    return out.astype(np.int32)
+
+
+def _month_and_fy(
+    days: npt.NDArray[np.int32],
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int16]]:
+    d = days.astype("datetime64[D]")
+    year = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    cal_month = (d.astype("datetime64[M]").astype(np.int64) % 12) + 1
+    fy = np.where(cal_month >= 4, year, year - 1).astype(np.int16)
+    month = ((cal_month - 4) % 12 + 1).astype(np.int8)
+    return month, fy
+
+
+def _rename_sus(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename SUS/SLAM columns to schema names (case-insensitive), unless already present."""
+    rename: dict[str, str] = {}
+    present = set(frame.columns)
+    for column in frame.columns:
+        target = schema.SUS_COLUMN_MAP.get(str(column).strip().lower())
+        if target and target not in present and target not in rename.values():
+            rename[column] = target
+    return frame.rename(columns=rename) if rename else frame
+
+
+def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
+    frame = _rename_sus(raw)
+    n = len(frame)
+    required = ["record_id", "commissioner", "provider", "age"]
+    if "pod" not in frame.columns and "admission_method" not in frame.columns:
+        required.append("pod")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(
+            "the activity table is missing column"
+            + ("s " if len(missing) > 1 else " ")
+            + summarise_items(repr(m) for m in missing),
+            file=file,
+            location="header row",
+            expected="the columns of docs/activity-schema.md (SUS names such as admimeth, "
+            "procode, sushrg, startage are mapped automatically)",
+            fix="add the missing column(s); found "
+            + summarise_items(map(repr, frame.columns), first=8),
+        )
+    if n == 0:
+        raise InputError(
+            "the activity table has no rows", file=file, fix="give a file with activity records"
+        )
+
+    # record ids: unique
+    rid_series = frame["record_id"]
+    if rid_series.dtype.kind in "iu":
+        record_id: npt.NDArray[np.generic] = rid_series.to_numpy().astype(np.int64, copy=False)
+    else:
+        record_id = rid_series.astype("string").str.strip().to_numpy(dtype=object)
+    dup = pd.Series(record_id).duplicated(keep=False).to_numpy()
+    if dup.any():
+        ids = sorted(set(pd.Series(record_id)[dup].astype(str).tolist()))
+        raise InputError(
+            "duplicate record ids: " + summarise_items(ids),
+            file=file,
+            location=f"column 'record_id', {_rows(dup)}",
+            expected="each record_id once",
+            fix="remove the duplicate rows or give them distinct ids",
+        )
+
+    # dates, length of stay
+    adm = (
+        _days(frame["admission_date"], file=file, column="admission_date")
+        if ("admission_date" in frame.columns)
+        else np.full(n, _NO_DAY, dtype=np.int32)
+    )
+    dis = (
+        _days(frame["discharge_date"], file=file, column="discharge_date")
+        if ("discharge_date" in frame.columns)
+        else np.full(n, _NO_DAY, dtype=np.int32)
+    )
+    both = (adm != _NO_DAY) & (dis != _NO_DAY)
+    before = both & (dis < adm)
+    if before.any():
+        raise InputError(
+            "discharge date before admission date for records "
+            + summarise_items(np.asarray(record_id)[before].tolist()),
+            file=file,
+            location=f"columns 'admission_date'/'discharge_date', {_rows(before)}",
+            expected="discharge_date on or after admission_date",
+            fix="correct the dates of those records",
+        )
+    if "los_days" in frame.columns:
+        los = _ints(frame, "los_days", file=file, what="los_days", dtype=np.int32)
+    elif both.all():
+        los = (dis - adm).astype(np.int32)
+    else:
+        los = np.where(both, dis - adm, 0).astype(np.int32)
+    negative = los < 0
+    if negative.any():
+        raise InputError(
+            "negative length of stay for records "
+            + summarise_items(np.asarray(record_id)[negative].tolist()),
+            file=file,
+            location=f"column 'los_days', {_rows(negative)}",
+            expected="0 or more days",
+            fix="correct the length of stay (or the dates) of those records",
+        )
+
+    # month and financial year
+    day = np.where(dis != _NO_DAY, dis, adm)
+    has_day = day != _NO_DAY
+    month = np.zeros(n, dtype=np.int8)
+    fy = np.full(n, -1, dtype=np.int16)
+    if has_day.any():
+        m, y = _month_and_fy(np.where(has_day, day, 0).astype(np.int32))
+        month = np.where(has_day, m, 0).astype(np.int8)
+        fy = np.where(has_day, y, -1).astype(np.int16)
+    if "month" in frame.columns:
+        given = _ints(frame, "month", file=file, what="month", dtype=np.int16)
+        bad = (given < 1) | (given > 12)
+        if bad.any():
+            raise InputError(
+                "month must be 1 (April) to 12 (March)",
+                file=file,
+                location=f"column 'month', {_rows(bad)}",
+                expected="1-12, April = 1",
+                fix="correct those months",
+            )
+        month = np.where(has_day, month, given).astype(np.int8)
+    if (month == 0).any():
+        bad = month == 0
+        raise InputError(
+            "no month or date for some records",
+            file=file,
+            location=f"column 'month', {_rows(bad)}",
+            expected="a month (1 = April) or a discharge/admission date",
+            fix="add a 'month' column or the dates",
+        )
+    if "year" in frame.columns:
+        fy = _year_column(frame["year"], fy, file=file)
+
+    # point of delivery
+    if "pod" in frame.columns:
+        pod_codes, pod_names = _factorize(frame["pod"])
+        lookup = np.array(
+            [POD_CODES.get(name.strip().lower(), -1) for name in pod_names] + [-1], dtype=np.int16
+        )
+        pod16 = lookup[np.where(pod_codes >= 0, pod_codes, len(pod_names))]
+        if "admission_method" in frame.columns:
+            missing_pod = pod16 < 0
+            if missing_pod.any():
+                derived = schema.classify_pod(
+                    frame["admission_method"], frame.get("patient_class"), los
+                )
+                pod16 = np.where(missing_pod & (pod_codes < 0), derived, pod16)
+        bad = pod16 < 0
+        if bad.any():
+            values = sorted({str(v) for v in frame["pod"][bad].tolist()})
+            raise InputError(
+                "unknown point of delivery: " + summarise_items(repr(v) for v in values),
+                file=file,
+                location=f"column 'pod', {_rows(bad)}",
+                expected="one of " + ", ".join(POD_CODES),
+                fix="use the pod names of docs/activity-schema.md",
+            )
+        pod = pod16.astype(np.int8)
+    else:
+        pod = schema.classify_pod(frame["admission_method"], frame.get("patient_class"), los)
+
+    commissioner, commissioners = _factorize(frame["commissioner"])
+    provider, providers = _factorize(frame["provider"])
+    for name, codes in (("commissioner", commissioner), ("provider", provider)):
+        blank = codes < 0
+        if blank.any():
+            raise InputError(
+                f"blank {name} code",
+                file=file,
+                location=f"column {name!r}, {_rows(blank)}",
+                expected=f"a {name} code in every row",
+                fix="fill in those cells",
+            )
+    if "hrg" in frame.columns:
+        hrg, hrgs = _factorize(frame["hrg"], upper=True)
+    else:
+        hrg, hrgs = np.full(n, -1, dtype=np.int32), ()
+    if "tfc" in frame.columns:
+        tfc, tfcs = _factorize(frame["tfc"])
+    else:
+        tfc, tfcs = np.full(n, -1, dtype=np.int32), ()
+    if "line_id" in frame.columns:
+        line, line_ids = _factorize(frame["line_id"])
+    else:
+        line, line_ids = np.full(n, -1, dtype=np.int32), ()
+    age = _ints(frame, "age", file=file, what="age", dtype=np.int16)
+    bad_age = (age < 0) | (age > 130)
+    if bad_age.any():
+        raise InputError(
+            "age must be 0-130 years",
+            file=file,
+            location=f"column 'age', {_rows(bad_age)}",
+            expected="age in whole years",
+            fix="correct those ages",
+        )
+    ae_type = (
+        _ints(frame, "ae_dept_type", file=file, what="ae_dept_type", dtype=np.int8)
+        if "ae_dept_type" in frame.columns
+        else np.ones(n, dtype=np.int8)
+    )
+
+    self_discharge = _bool(frame, "self_discharge", False)
+    if "discharge_method" in frame.columns:
+        meth = frame["discharge_method"].astype("string").str.strip()
+        self_discharge |= meth.isin(schema.SELF_DISCHARGE_DISMETH).to_numpy(dtype=bool)
+    transfer = _bool(frame, "transfer_in", False)
+    if "admission_source" in frame.columns:
+        src = frame["admission_source"].astype("string").str.strip()
+        transfer |= src.isin(schema.TRANSFER_ADMISORC).to_numpy(dtype=bool)
+    if "admission_method" in frame.columns:
+        am = frame["admission_method"].astype("string").str.strip().str.upper()
+        transfer |= am.isin(schema.TRANSFER_ADMIMETH).to_numpy(dtype=bool)
+
+    table = ActivityTable(
+        record_id=record_id,
+        commissioner=commissioner,
+        commissioners=commissioners,
+        provider=provider,
+        providers=providers,
+        pod=pod,
+        hrg=hrg,
+        hrgs=hrgs,
+        tfc=tfc,
+        tfcs=tfcs,
+        los_days=los.astype(np.int32, copy=False),
+        age=age.astype(np.int16, copy=False),
+        month=month,
+        fy_start=fy,
+        ae_dept_type=ae_type.astype(np.int8, copy=False),
+        bpt_met=_bool(frame, "bpt_met", False),
+        top_up_eligible=_bool(frame, "top_up_eligible", True),
+        readmission_of=np.full(n, -1, dtype=np.int64),
+        self_discharge=self_discharge,
+        transfer_in=transfer,
+        cross_border=_bool(frame, "cross_border", False),
+        day=day.astype(np.int32),
+        line=line,
+        line_ids=line_ids,
+        source=file,
+    )
+    if "readmission_of" in frame.columns:
+        links = _explicit_links(frame["readmission_of"], record_id, file=file)
+    elif "patient_id" in frame.columns and (adm != _NO_DAY).all() and (dis != _NO_DAY).all():
+        patient, _ = _factorize(frame["patient_id"])
+        links = link_readmissions(
+            patient=patient, admission_day=adm, discharge_day=dis, pod=pod, provider=provider
+        )
+    else:
+        links = table.readmission_of
+    return replace(table, readmission_of=links)
+
+
+def _year_column(
+    values: pd.Series, fy: npt.NDArray[np.int16], *, file: str
+) -> npt.NDArray[np.int16]:
+    codes, labels = _factorize(values)
+    starts = []
+    for label in labels:
+        try:
+            starts.append(FinancialYear.parse(label).start)
+        except Exception:  # any parse failure is the same user error
+            bad = codes == labels.index(label)
+            raise InputError(
+                f"not a financial year: {label!r}",
+                file=file,
+                location=f"column 'year', {_rows(bad)}",
+                expected="a financial year such as 2016/17",
+                fix="correct those cells",
+            ) from None
+    lookup = np.array([*starts, -1], dtype=np.int16)
+    given = lookup[np.where(codes >= 0, codes, len(starts))]
+    return np.where(fy >= 0, fy, given).astype(np.int16)
+
+
+def _explicit_links(
+    values: pd.Series, record_id: npt.NDArray[np.generic], *, file: str
+) -> IntArray:
+    """Row index of each ``readmission_of`` id (-1 where blank); unknown ids are an error."""
+    has = values.notna().to_numpy().copy()
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        has &= (values.astype("string").str.strip() != "").to_numpy(dtype=bool, na_value=False)
+    out = np.full(len(values), -1, dtype=np.int64)
+    if not has.any():
+        return out
+    if record_id.dtype.kind in "iu":
+        wanted = pd.to_numeric(values[has], errors="coerce")
+        ids = pd.Index(record_id)
+        pos = ids.get_indexer(wanted.to_numpy(dtype=np.float64).astype(np.int64))
+        pos[wanted.isna().to_numpy()] = -1
+    else:
+        ids = pd.Index(record_id.astype(str))
+        pos = ids.get_indexer(values[has].astype("string").str.strip().to_numpy(dtype=object))
+    unknown = pos < 0
+    if unknown.any():
+        rows = np.flatnonzero(has)[unknown]
+        mask = np.zeros(len(values), dtype=bool)
+        mask[rows] = True
+        raise InputError(
+            "readmission_of names records that are not in the table: "
+            + summarise_items(values[mask].astype(str).tolist()),
+            file=file,
+            location=f"column 'readmission_of', {_rows(mask)}",
+            expected="the record_id of the index spell, or blank",
+            fix="correct or blank those links",
+        )
+    out[has] = pos
+    return out
+
+
+def link_readmissions(
+    *,
+    patient: npt.NDArray[np.integer],
+    admission_day: npt.NDArray[np.integer],
+    discharge_day: npt.NDArray[np.integer],
+    pod: npt.NDArray[np.integer],
+    provider: npt.NDArray[np.integer] | None = None,
+    window_days: int = schema.READMISSION_WINDOW_DAYS,
+) -> IntArray:
+    """Link each emergency spell to the index spell it readmits (payment-rules.md A5 [V]).
+
+    A non-elective spell is a readmission when the same patient's previous admitted-care spell
+    (by admission date, then discharge date; at the same provider when *provider* is given
+    [K]) was discharged on or before its admission and at most *window_days* (30) days before.
+
+    Returns:
+        int64 row index of the index spell per record, -1 where none.
+    """
+    n = pod.shape[0]
+    out = np.full(n, -1, dtype=np.int64)
+    apc = np.flatnonzero(pod <= POD_CODES["non_elective"])
+    if apc.size < 2:
+        return out
+    keys = [discharge_day[apc], admission_day[apc], patient[apc]]
+    if provider is not None:
+        keys.append(provider[apc])
+    order = apc[np.lexsort(keys)]
+    prev, cur = order[:-1], order[1:]
+    same = patient[prev] == patient[cur]
+    if provider is not None:
+        same &= provider[prev] == provider[cur]
+    gap = admission_day[cur].astype(np.int64) - discharge_day[prev].astype(np.int64)
+    link = (
+        same
+        & (pod[cur] == POD_CODES["non_elective"])
+        & (gap >= 0)
+        & (gap <= window_days)
+        & (patient[cur] >= 0)
+    )
+    out[cur[link]] = prev[link]
+    return out
+
+
+def load_activity(path: str | Path) -> ActivityTable:
+    """Read, validate and compile an activity file (CSV, Parquet or XLSX).
+
+    See ``docs/activity-schema.md`` for the columns; SUS/SLAM names are mapped automatically.
+
+    Raises:
+        InputError: The file is missing, too large, not text, or has bad rows (each error
+            names the rows/ids and the fix).
+    """
+    frame = read_table(path, what="activity table")
+    return ActivityTable.from_frame(frame, file=path)

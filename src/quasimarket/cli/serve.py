@@ -1,0 +1,66 @@
+"""CLI commands: ``serve`` (the web application) and ``serve-user`` (add a web user)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DataOption = Annotated[
+    Path, typer.Option("--data", help="Folder for uploads, pricings, jobs and run stores.")
+]
+UsersOption = Annotated[
+    Path | None,
+    typer.Option("--users", help="Users file (TOML of argon2 hashes); default DATA/users.toml."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and ``serve-user`` to *app*."""
+
+    @app.command("serve")
+    def serve(
+        host: Annotated[
+            str,
+            typer.Option(help="Address to listen on; other than loopback needs users."),
+        ] = "127.0.0.1",
+        port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+        data: DataOption = Path("quasimarket-web"),
+        users: UsersOption = None,
+        workers: Annotated[
+            int, typer.Option(min=1, max=64, help="Worker processes for background jobs.")
+        ] = 1,
+    ) -> None:
+        """Start the web application (built-in economy; no setup, no network)."""
+        import uvicorn
+
+        from quasimarket.cli._output import console
+        from quasimarket.web import WebConfig, create_app
+
+        config = WebConfig(data_dir=data, host=host, port=port, users_file=users, workers=workers)
+        web = create_app(config)  # refuses a non-loopback host without users
+        console().print(f"quasimarket web on http://{host}:{port}/ (data in {data})")
+        uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
+
+    @app.command("serve-user")
+    def serve_user(
+        name: Annotated[str, typer.Argument(help="User name (lower-case letters, digits).")],
+        data: DataOption = Path("quasimarket-web"),
+        users: UsersOption = None,
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+        ] = False,
+    ) -> None:
+        """Add (or reset) a web user; only an argon2id hash of the password is stored."""
+        from quasimarket.cli._output import console
+        from quasimarket.web.auth import add_user
+
+        if password_stdin:
+            secret = sys.stdin.readline().rstrip("\n")
+        else:
+            secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        path = users if users is not None else data / "users.toml"
+        add_user(path, name, secret)
+        console().print(f"user {name} saved in {path} (hash only)", highlight=False)

@@ -1,0 +1,189 @@
+"""Policy regimes and pluggable behaviour rules (the hook API for issue #6).
+
+A :class:`Regime` is a set of switches (payment rules per year, choice sensitivity, contract form
+per service, year-end settlements, tendering) plus a list of named behaviour rules. The engine
+calls every rule at three fixed hook points, so new regimes and institutional behaviours are
+added by registering a rule, never by editing the engine loop:
+
+* ``on_contract_round(state, year)``: before each financial year (contracts are agreed);
+* ``on_month(state, month)``: after each month's activity, before the month is recorded;
+* ``on_year_end(state, year)``: after the year's payments are computed (settlements, rebasing).
+
+A rule receives the mutable :class:`~quasimarket.simulation.engine.SimulationState` and may change
+its arrays in place (e.g. ``state.capacity_scale``, ``state.block_value``,
+``state.choice_sensitivity``). Register rules with :func:`register_behaviour`; a regime names
+them in ``behaviours``. The default regime (:data:`CURRENT_RULES`) applies the national rules of
+each year from :func:`quasimarket.structure.payment_rules` and has no extra behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from quasimarket.errors import ConfigError
+
+if TYPE_CHECKING:
+    from quasimarket.simulation.engine import SimulationState
+
+__all__ = [
+    "BEHAVIOURS",
+    "CONTRACT_FORMS",
+    "CURRENT_RULES",
+    "BehaviourRule",
+    "Regime",
+    "make_behaviours",
+    "register_behaviour",
+]
+
+#: Contract forms a service can be bought under. ``calendar`` picks the national default of the
+#: year (PbR for acute services while a national tariff applies, blended payment from 2019/20,
+#: block for community and mental health, which had no national prices: 002@75304).
+CONTRACT_FORMS = ("calendar", "pbr", "block", "blended")
+ContractForm = Literal["calendar", "pbr", "block", "blended"]
+
+
+class BehaviourRule(Protocol):
+    """An institutional behaviour called at the engine's hook points (all three optional)."""
+
+    def on_contract_round(self, state: SimulationState, year: int) -> None:
+        """Before financial year *year* (index from the first simulated year)."""
+
+    def on_month(self, state: SimulationState, month: int) -> None:
+        """After month *month* (index from the first simulated month)."""
+
+    def on_year_end(self, state: SimulationState, year: int) -> None:
+        """After the payments of year *year* are computed."""
+
+
+class NoBehaviour:
+    """A behaviour that does nothing (base class for rules that use only some hooks)."""
+
+    def on_contract_round(self, state: SimulationState, year: int) -> None:
+        """Do nothing."""
+
+    def on_month(self, state: SimulationState, month: int) -> None:
+        """Do nothing."""
+
+    def on_year_end(self, state: SimulationState, year: int) -> None:
+        """Do nothing."""
+
+
+#: Registered behaviour rules by name: a factory taking the rule's options dict.
+BEHAVIOURS: dict[str, Callable[[dict[str, Any]], BehaviourRule]] = {}
+
+
+def register_behaviour(name: str, factory: Callable[[dict[str, Any]], BehaviourRule]) -> None:
+    """Register a behaviour rule factory under *name* (used by regimes in ``behaviours``)."""
+    BEHAVIOURS[name] = factory
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Regime(_Model):
+    """A policy regime: switches plus behaviour rules.
+
+    Attributes:
+        name: Display name.
+        payment_rules: ``"calendar"`` (the rules in force each year, from
+            :func:`quasimarket.structure.payment_rules`) or a fixed year such as ``"2016/17"``
+            whose rules apply throughout.
+        choice_sensitivity: Multiplies the wait and quality coefficients of patient choice
+            (0 = no choice: referrals follow the baseline catchment shares; 1 = the default
+            "choice at referral"; 3 or more = strong "competition within the market") [K].
+        contract_forms: Contract form per service (keys of
+            :data:`~quasimarket.simulation.parameters.SERVICES`).
+        settlements: Apply a year-end settlement when a commissioner's outturn exceeds what it
+            can afford (``settlement.year_end_settlement`` with ``settlement_rule``).
+        settlement_rule: ``pay_in_full``, ``cap_at_affordable`` or ``split_gap`` (002@250676).
+        tendering: Reserved for issue #6 (no tendering behaviour ships yet; must be false).
+        behaviours: Names of registered behaviour rules (:data:`BEHAVIOURS`), called in order.
+        behaviour_options: Options per behaviour name.
+    """
+
+    name: str = "current rules"
+    payment_rules: str = "calendar"
+    choice_sensitivity: float = Field(default=1.0, ge=0.0, le=50.0)
+    contract_forms: dict[str, ContractForm] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type]
+            "acute_elective": "calendar",
+            "acute_emergency": "calendar",
+            "community": "calendar",
+            "mental_health": "calendar",
+        }
+    )
+    settlements: bool = False
+    settlement_rule: Literal["pay_in_full", "cap_at_affordable", "split_gap"] = "pay_in_full"
+    tendering: bool = False
+    behaviours: list[str] = Field(default_factory=list)
+    behaviour_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("contract_forms")
+    @classmethod
+    def _services(cls, value: dict[str, str]) -> dict[str, str]:
+        from quasimarket.simulation.parameters import SERVICES
+
+        unknown = sorted(set(value) - set(SERVICES))
+        if unknown:
+            raise ValueError(
+                f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}"
+            )
+        return {**dict.fromkeys(SERVICES, "calendar"), **value}
+
+
+#: The default regime: the national rules in force each year, no extra behaviour.
+CURRENT_RULES = Regime()
+
+
+def make_behaviours(regime: Regime, *, file: str | None = None) -> list[BehaviourRule]:
+    """Instantiate the regime's behaviour rules.
+
+    Raises:
+        ConfigError: an unknown behaviour name, or tendering switched on (not yet available).
+    """
+    if regime.tendering:
+        raise ConfigError(
+            "tendering is not available yet (it arrives with the regimes of issue #6)",
+            file=file,
+            location="regime.tendering",
+            expected="tendering = false",
+            fix="remove regime.tendering or set it to false",
+        )
+    rules: list[BehaviourRule] = []
+    for name in regime.behaviours:
+        if name not in BEHAVIOURS:
+            from quasimarket.errors import summarise_items
+
+            raise ConfigError(
+                f"unknown behaviour rule '{name}'",
+                file=file,
+                location="regime.behaviours",
+                expected=f"one of: {summarise_items(sorted(BEHAVIOURS)) or '(none registered)'}",
+                fix="remove it or register it with quasimarket.simulation.register_behaviour",
+            )
+        rules.append(BEHAVIOURS[name](dict(regime.behaviour_options.get(name, {}))))
+    return rules
+
+
+class CapacityInvestment(NoBehaviour):
+    """Example behaviour: providers invest in extra elective capacity after a waiting-time breach.
+
+    Options: ``rtt_target`` (share within 18 weeks, default 0.92 [V: the NHS Constitution
+    standard]), ``uplift`` (capacity added, default 0.05 [K]). Checked at each year end.
+    """
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.target = float(options.get("rtt_target", 0.92))
+        self.uplift = float(options.get("uplift", 0.05))
+
+    def on_year_end(self, state: SimulationState, year: int) -> None:
+        """Raise the capacity of providers whose RTT share is below target."""
+        breach = state.rtt_share < self.target
+        state.capacity_scale[breach] *= 1.0 + self.uplift
+
+
+register_behaviour("capacity_investment_on_breach", CapacityInvestment)

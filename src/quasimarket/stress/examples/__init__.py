@@ -1,0 +1,1 @@
+"""Built-in stress-test scenarios (TOML files shipped with the package)."""

@@ -1,0 +1,846 @@
+"""The stress-test scenario: parties, lines, uncertainty and contract designs (TOML, validated).
+
+A scenario says what is planned (each service line's activity, unit price and provider cost),
+how uncertain it is (named sources of uncertainty, each with its own random stream), and which
+contract designs to compare on the same draws. See ``docs/stress-testing.md`` for the format.
+
+Validation happens in two layers: pydantic models (types, ranges, unknown keys refused,
+``extra="forbid"``) and :func:`check_references` (every line, party and achievement source a
+design or the uncertainty names must exist; correlation matrices must be valid). Both raise
+:class:`quasimarket.errors.ConfigError` naming the file and field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from quasimarket.errors import ConfigError, from_validation_error, summarise_items
+from quasimarket.stress.distributions import Continuous, VolumeDistribution
+
+__all__ = [
+    "SCENARIO_FORMAT",
+    "Design",
+    "Line",
+    "Party",
+    "Scenario",
+    "Uncertainty",
+    "check_references",
+    "load_scenario",
+    "parse_scenario",
+]
+
+#: The scenario format version this code reads.
+SCENARIO_FORMAT = "quasimarket.scenario/1"
+#: Scenario files larger than this are refused (they are hand-written TOML).
+MAX_SCENARIO_BYTES = 5 * 1024**2
+#: Currencies whose cost moves with length of stay.
+BED_BASED_CURRENCIES = frozenset({"spell", "bed_day"})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- parties and lines ---------------------------------------------------------------------
+
+
+class Party(_Model):
+    """A commissioner or provider whose financial outcome is reported.
+
+    Attributes:
+        code: Organisation code (e.g. ``QS01``, ``SR001``).
+        role: ``commissioner`` or ``provider``.
+        name: Display name.
+        budget_gbp: Commissioners: the budget for the scenario's lines, £ (default: the planned
+            value of its lines). Net position = budget − payments; breach = net < 0.
+        control_total_gbp: Providers: the surplus (+) or deficit (−) it must achieve, £ (the
+            NHS control total, digest §3.1). Breach = net < control total.
+        loss_tolerance_gbp: The largest loss (£, ≥ 0) the party says it can bear; the
+            results give P(loss > tolerance).
+    """
+
+    code: str = Field(min_length=1)
+    role: Literal["commissioner", "provider"]
+    name: str | None = None
+    budget_gbp: float | None = Field(default=None, ge=0)
+    control_total_gbp: float = 0.0
+    loss_tolerance_gbp: float | None = Field(default=None, ge=0)
+
+
+class Line(_Model):
+    """A service line at aggregate (line × year) level.
+
+    Attributes:
+        id: Unique line id.
+        service: Description.
+        commissioner: Code of the commissioner that pays for the line.
+        provider: Code of the provider that delivers it.
+        currency: Unit of activity (spell, attendance, bed_day, contact, registered_head …).
+        pod: Point of delivery (e.g. ``non_elective``), so that ``uncertainty.volume`` can
+            describe every line of a POD at once with the key ``"pod:<name>"``.
+        planned_activity: Planned activity for the year, units (> 0).
+        unit_price_gbp: Price per unit, £ (national tariff or local price).
+        fixed_cost_gbp: Provider's fixed cost of running the line for the year, £.
+        variable_cost_gbp: Provider's variable cost per unit of activity, £.
+        efficiency_target: Cost improvement target as a fraction of cost (e.g. 0.04).
+        seasonality: 12 monthly fractions (April first) summing to 1; default flat. Used for
+            the monthly cash-flow table.
+        bed_based: Whether length-of-stay shifts change cost (default: spell or bed_day).
+    """
+
+    id: str = Field(min_length=1)
+    service: str = ""
+    commissioner: str
+    provider: str
+    currency: str = "spell"
+    pod: str | None = None
+    planned_activity: float = Field(gt=0)
+    unit_price_gbp: float = Field(ge=0)
+    fixed_cost_gbp: float = Field(default=0.0, ge=0)
+    variable_cost_gbp: float = Field(default=0.0, ge=0)
+    efficiency_target: float = Field(default=0.0, ge=0, lt=1)
+    seasonality: list[float] | None = None
+    bed_based: bool | None = None
+
+    @model_validator(mode="after")
+    def _profile(self) -> Line:
+        if self.seasonality is not None:
+            if len(self.seasonality) != 12 or min(self.seasonality) < 0:
+                raise ValueError("seasonality needs 12 non-negative monthly fractions")
+            if abs(sum(self.seasonality) - 1.0) > 1e-9:
+                raise ValueError(f"seasonality must sum to 1, got {sum(self.seasonality):g}")
+        return self
+
+    @property
+    def planned_value_gbp(self) -> float:
+        """Planned activity × unit price, £."""
+        return self.planned_activity * self.unit_price_gbp
+
+    @property
+    def is_bed_based(self) -> bool:
+        """Whether length-of-stay shifts move this line's cost."""
+        if self.bed_based is not None:
+            return self.bed_based
+        return self.currency in BED_BASED_CURRENCIES
+
+
+# -- uncertainty ---------------------------------------------------------------------------
+
+
+class Achievement(_Model):
+    """A quality goal or outcome achieved with a probability (each draw: achieved or not)."""
+
+    probability: float = Field(ge=0, le=1)
+
+
+class Factor(_Model):
+    """A shared factor: lines that load on it move together.
+
+    A line's volume score is ``z = √(1 − Σ loading²) · own + Σ loading · factor``, so two lines
+    loading ``a`` and ``b`` on one factor have score correlation ``a × b``.
+    """
+
+    name: str = Field(min_length=1)
+    lines: list[str] = Field(min_length=1)
+    loading: float = Field(ge=-1, le=1)
+
+
+class Correlation(_Model):
+    """A Gaussian copula on the volume scores of some lines (matrix: symmetric, unit diagonal,
+    positive semi-definite)."""
+
+    lines: list[str] = Field(min_length=2)
+    matrix: list[list[float]]
+
+
+class Uncertainty(_Model):
+    """The named sources of uncertainty. Each gets its own random stream.
+
+    Attributes:
+        volume: Per line id, or ``"pod:<pod>"`` for every line of a point of delivery, or
+            ``"*"`` for every other line (looked up in that order): the distribution of the
+            volume FACTOR (actual ÷ planned activity; central 1) for normal, lognormal,
+            triangular and interval_80; or a count model (poisson, negative_binomial) whose
+            mean is the planned activity.
+        demand_growth: Growth rate of all activity (fraction; 0.03 = +3%).
+        case_mix: Shift of the average price AND variable cost per unit (fraction).
+        length_of_stay: Shift of length of stay (fraction): moves the variable cost of
+            bed-based lines (prices are per spell, so payments do not move).
+        cost_inflation: Inflation of all provider costs (fraction).
+        efficiency_delivery: Fraction of each line's efficiency target delivered (clipped to
+            [0, 1]); missing = fully delivered.
+        achievement: Named goals/outcomes achieved with a probability.
+        factors: Shared factors (correlation between lines' volumes).
+        correlation: A Gaussian copula on some lines' volume scores.
+    """
+
+    volume: dict[str, VolumeDistribution] = Field(default_factory=dict)
+    demand_growth: Continuous | None = None
+    case_mix: Continuous | None = None
+    length_of_stay: Continuous | None = None
+    cost_inflation: Continuous | None = None
+    efficiency_delivery: Continuous | None = None
+    achievement: dict[str, Achievement] = Field(default_factory=dict)
+    factors: list[Factor] = Field(default_factory=list)
+    correlation: Correlation | None = None
+
+
+# -- designs -------------------------------------------------------------------------------
+
+AchievementRef = float | str
+"""A fixed achievement in [0, 1], or the name of an ``uncertainty.achievement`` source."""
+
+
+class Mret(_Model):
+    """Marginal rate emergency rule: above ``baseline_value`` only ``rate`` of the value is
+    paid (payment-rules.md A4 [V]: 30% in 2010/11–2014/15; 002@249400)."""
+
+    rule: Literal["mret"]
+    baseline_value: float | None = Field(default=None, ge=0)
+    rate: float = Field(ge=0, le=1)
+
+
+class Goal(_Model):
+    """A CQUIN goal: its weight (share of the CQUIN pot) and its achievement."""
+
+    weight: float = Field(ge=0, le=1)
+    achievement: AchievementRef = 1.0
+
+
+class Cquin(_Model):
+    """CQUIN: ``rate`` of the outturn value is available, earned by goals (A9 [V])."""
+
+    rule: Literal["cquin"]
+    rate: float = Field(ge=0, le=1)
+    goals: list[Goal] = Field(min_length=1)
+
+
+class ActivityCap(_Model):
+    """2011/12 activity cap: nothing paid above ``plan_value`` (002@249037)."""
+
+    rule: Literal["activity_cap"]
+    plan_value: float | None = Field(default=None, ge=0)
+
+
+AdjustmentSpec = Annotated[Mret | Cquin | ActivityCap, Field(discriminator="rule")]
+
+
+class _LineDesign(_Model):
+    adjustments: list[AdjustmentSpec] = Field(default_factory=list)
+
+
+class CostPerCase(_LineDesign):
+    """Every unit paid at the unit price (national tariff at line level is the same)."""
+
+    mechanism: Literal["cost_per_case", "national_tariff"]
+
+
+class Block(_LineDesign):
+    """A fixed annual sum regardless of activity (default: the planned value; 002@72285)."""
+
+    mechanism: Literal["block"]
+    annual_value: float | None = Field(default=None, ge=0)
+    monthly_profile: list[float] | None = None
+
+
+class CostAndVolume(_LineDesign):
+    """Base value up to a threshold volume, then ``marginal_rate`` × price (002@72285)."""
+
+    mechanism: Literal["cost_and_volume"]
+    base_value: float | None = Field(default=None, ge=0)
+    threshold_activity: float | None = Field(default=None, ge=0)
+    marginal_rate: float = Field(default=1.0, ge=0, le=1)
+
+
+class CapsAndCollars(_LineDesign):
+    """Fixed value inside an activity corridor, marginal adjustments outside (002@254164).
+
+    ``corridor`` (default 0.05, a [modelling note]: the seeds give no width) sets
+    collar = plan × (1 − corridor) and cap = plan × (1 + corridor) unless given.
+    """
+
+    mechanism: Literal["caps_and_collars"]
+    fixed_value: float | None = Field(default=None, ge=0)
+    collar_activity: float | None = Field(default=None, ge=0)
+    cap_activity: float | None = Field(default=None, ge=0)
+    corridor: float = Field(default=0.05, ge=0, lt=1)
+    marginal_rate: float = Field(default=1.0, ge=0, le=1)
+
+
+class Blended(_LineDesign):
+    """Fixed planned value plus ``variable_rate`` × (actual − planned value) (A6 [V])."""
+
+    mechanism: Literal["blended"]
+    planned_value: float | None = Field(default=None, ge=0)
+    variable_rate: float = Field(default=0.2, ge=0, le=1)
+
+
+class AlignedPaymentIncentive(_LineDesign):
+    """API: fixed element plus ``variable_rate`` × elective value vs threshold (A7 [V])."""
+
+    mechanism: Literal["aligned_payment_incentive"]
+    fixed_value: float | None = Field(default=None, ge=0)
+    elective_threshold_value: float | None = Field(default=None, ge=0)
+    variable_rate: float = Field(default=0.75, ge=0, le=1)
+    floor_value: float | None = None
+
+
+class Capitation(_LineDesign):
+    """Rate per weighted head plus outcome and contingency elements (case C, 002@272684)."""
+
+    mechanism: Literal["capitation"]
+    weighted_population: float = Field(gt=0)
+    rate_per_head: float = Field(ge=0)
+    outcome_share: float = Field(default=0.0, ge=0, le=1)
+    outcome_achievement: AchievementRef = 1.0
+    contingency_share: float = Field(default=0.0, ge=0, le=1)
+    contingency_released: AchievementRef = 0.0
+
+
+LineDesign = Annotated[
+    CostPerCase
+    | Block
+    | CostAndVolume
+    | CapsAndCollars
+    | Blended
+    | AlignedPaymentIncentive
+    | Capitation,
+    Field(discriminator="mechanism"),
+]
+
+
+class RiskShareSpec(_Model):
+    """Binary risk share per provider around the planned value (002@260736; A11 [K]).
+
+    Attributes:
+        band_edges: Deviation band edges as fractions of plan, increasing (e.g. [0.02, 0.05]).
+        provider_shares: Provider's share of the deviation in each band (len(edges) + 1).
+    """
+
+    band_edges: list[float] = Field(min_length=1)
+    provider_shares: list[float]
+
+    @model_validator(mode="after")
+    def _lengths(self) -> RiskShareSpec:
+        if len(self.provider_shares) != len(self.band_edges) + 1:
+            raise ValueError(
+                f"provider_shares needs {len(self.band_edges) + 1} values (one per band: "
+                f"len(band_edges) + 1), got {len(self.provider_shares)}"
+            )
+        return self
+
+
+class AllianceSpec(_Model):
+    """A multilateral gain/loss share (alliance agreement; case B, 002@273159–275,045).
+
+    Replaces the line payments of the partners' lines: the commissioner pays the envelope,
+    partners' costs are netted against it and the pool is shared by ``shares``.
+    """
+
+    commissioner: str
+    partners: list[str] = Field(min_length=1)
+    envelope_gbp: float = Field(gt=0)
+    shares: list[float]
+    exempt: list[str] = Field(default_factory=list)
+    outcome_pot_gbp: float = Field(default=0.0, ge=0)
+    outcome_achievement: AchievementRef = 1.0
+    step_in_threshold: float | None = Field(default=None, ge=0)
+    year_index: int = Field(default=1, ge=1)
+    service_development_gbp: float = Field(default=0.0, ge=0)
+    provider_split: float = Field(default=0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _lengths(self) -> AllianceSpec:
+        if len(self.shares) != len(self.partners):
+            raise ValueError(
+                f"shares needs one value per partner ({len(self.partners)}), got {len(self.shares)}"
+            )
+        return self
+
+
+class Design(_Model):
+    """One contract design: a mechanism for every line, and optional contract-level terms.
+
+    ``lines`` is keyed by line id; the key ``"*"`` gives the design for every line not
+    listed. Alternatively ``contract`` names a contract file whose lines become the design
+    (see :mod:`quasimarket.stress.from_contract`; ``ignore_rules`` drops record-level rules).
+    """
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    lines: dict[str, LineDesign] = Field(default_factory=dict)
+    risk_share: RiskShareSpec | None = None
+    alliance: AllianceSpec | None = None
+    contract: str | None = None
+    ignore_rules: list[str] = Field(default_factory=list)
+
+
+class Scenario(_Model):
+    """A stress-test scenario.
+
+    Attributes:
+        format: Must be ``"quasimarket.scenario/1"``.
+        name: Display name.
+        description: Free text.
+        year: Financial year described (informational).
+        draws: Number of Monte Carlo draws (draw 0 is the central case).
+        seed: Master seed; with the scenario it fixes every result bit for bit.
+        chunk_size: Draws evaluated at a time (memory bound; results do not depend on it).
+        keep_draws: How many per-draw outcomes to store in the run (the statistics always use
+            every draw).
+        memory_limit_gb: Refuse runs whose estimated memory exceeds this.
+        parties, lines, uncertainty, designs: See the classes.
+    """
+
+    format: str = SCENARIO_FORMAT
+    name: str = Field(min_length=1)
+    description: str = ""
+    year: str | None = None
+    draws: int = Field(gt=0)
+    seed: int = Field(default=0, ge=0)
+    chunk_size: int = Field(default=65_536, gt=0)
+    keep_draws: int = Field(default=100_000, ge=0)
+    memory_limit_gb: float = Field(default=4.0, gt=0)
+    parties: list[Party] = Field(min_length=1)
+    lines: list[Line] = Field(min_length=1)
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    designs: list[Design] = Field(min_length=1)
+
+    def party(self, code: str) -> Party:
+        """The party with this code."""
+        return next(p for p in self.parties if p.code == code)
+
+    def volume_spec(self, line: Line) -> Any:
+        """The volume distribution of *line*: by line id, else ``pod:<pod>``, else ``"*"``."""
+        volume = self.uncertainty.volume
+        if line.id in volume:
+            return volume[line.id]
+        if line.pod is not None and f"pod:{line.pod}" in volume:
+            return volume[f"pod:{line.pod}"]
+        return volume.get("*")
+
+    def line_design(self, design: Design, line_id: str) -> Any:
+        """The design of one line (its own entry, else the ``"*"`` entry)."""
+        return design.lines.get(line_id, design.lines.get("*"))
+
+
+# -- checks --------------------------------------------------------------------------------
+
+
+def _unknown(
+    kind: str, value: str, known: list[str], *, file: str | None, location: str
+) -> ConfigError:
+    import difflib
+
+    close = difflib.get_close_matches(value, known, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return ConfigError(
+        f"refers to unknown {kind} '{value}'",
+        file=file,
+        location=location,
+        expected=f"one of {summarise_items(known, first=8)}",
+        fix=f"{hint}add the {kind} to the scenario or correct the code",
+    )
+
+
+def check_references(scenario: Scenario, *, file: str | None = None) -> None:
+    """Check every cross-reference and matrix in *scenario*; raise one ConfigError if bad.
+
+    Checks: unique party codes and line ids; line commissioner/provider roles; uncertainty
+    and design line ids; achievement names; factor loadings (Σ loading² ≤ 1 per line);
+    correlation matrix shape, symmetry, unit diagonal and positive semi-definiteness;
+    count distributions not correlated; alliance parties and exemptions; unique design names.
+    """
+    codes = [p.code for p in scenario.parties]
+    roles = {p.code: p.role for p in scenario.parties}
+    line_ids = [line.id for line in scenario.lines]
+    for what, values in (("party code", codes), ("line id", line_ids)):
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            raise ConfigError(
+                f"duplicate {what} {summarise_items(dupes)}",
+                file=file,
+                location="parties" if what == "party code" else "lines",
+                expected=f"each {what} once",
+                fix=f"rename or remove the duplicate {what}",
+            )
+    for i, line in enumerate(scenario.lines):
+        for field, role in (("commissioner", "commissioner"), ("provider", "provider")):
+            code = getattr(line, field)
+            if code not in roles:
+                raise _unknown("party", code, codes, file=file, location=f"lines[{i}].{field}")
+            if roles[code] != role:
+                raise ConfigError(
+                    f"party '{code}' is a {roles[code]}, not a {role}",
+                    file=file,
+                    location=f"lines[{i}].{field}",
+                    expected=f'the code of a party with role = "{role}"',
+                    fix=f"use a {role}'s code or change the party's role",
+                )
+    unc = scenario.uncertainty
+    achievements = list(unc.achievement)
+    pods = sorted({f"pod:{line.pod}" for line in scenario.lines if line.pod is not None})
+    for key in unc.volume:
+        if key != "*" and key not in line_ids and key not in pods:
+            raise _unknown(
+                "line or point of delivery",
+                key,
+                line_ids + pods,
+                file=file,
+                location=f"uncertainty.volume.{key}",
+            )
+    counts = {
+        lid
+        for lid in line_ids
+        if (vol := scenario.volume_spec(scenario.lines[line_ids.index(lid)])) is not None
+        and vol.distribution in ("poisson", "negative_binomial")
+    }
+    loading2 = dict.fromkeys(line_ids, 0.0)
+    factor_names = [f.name for f in unc.factors]
+    if len(set(factor_names)) != len(factor_names):
+        raise ConfigError(
+            "duplicate factor name",
+            file=file,
+            location="uncertainty.factors",
+            expected="unique names",
+            fix="rename the factors",
+        )
+    correlated: list[tuple[str, str]] = []
+    for i, factor in enumerate(unc.factors):
+        for lid in factor.lines:
+            where = f"uncertainty.factors[{i}].lines"
+            if lid not in line_ids:
+                raise _unknown("line", lid, line_ids, file=file, location=where)
+            loading2[lid] += factor.loading**2
+            correlated.append((lid, where))
+    for lid, total in loading2.items():
+        if total > 1.0 + 1e-12:
+            raise ConfigError(
+                f"line '{lid}' has total squared factor loading {total:g} > 1",
+                file=file,
+                location="uncertainty.factors",
+                expected="Σ loading² ≤ 1 for each line",
+                fix="reduce the loadings of this line's factors",
+            )
+    if unc.correlation is not None:
+        corr = unc.correlation
+        where = "uncertainty.correlation"
+        for lid in corr.lines:
+            if lid not in line_ids:
+                raise _unknown("line", lid, line_ids, file=file, location=f"{where}.lines")
+            correlated.append((lid, f"{where}.lines"))
+        if len(set(corr.lines)) != len(corr.lines):
+            raise ConfigError(
+                "a line is listed twice in the correlation",
+                file=file,
+                location=f"{where}.lines",
+                expected="distinct lines",
+                fix="list each line once",
+            )
+        if loading2 and any(loading2[lid] > 0 for lid in corr.lines):
+            raise ConfigError(
+                "a line is in both a shared factor and the correlation matrix",
+                file=file,
+                location=where,
+                expected="each line correlated one way",
+                fix="use either factors or the correlation matrix for a line",
+            )
+        check_correlation_matrix(corr.matrix, len(corr.lines), file=file, location=where)
+    for lid, where in correlated:
+        if lid in counts:
+            raise ConfigError(
+                f"line '{lid}' has a count distribution (poisson/negative_binomial), which "
+                "cannot be correlated",
+                file=file,
+                location=where,
+                expected="a normal, lognormal, triangular or interval_80 volume",
+                fix="describe the line's volume with interval_80 or a continuous distribution",
+            )
+    names = [d.name for d in scenario.designs]
+    if len(set(names)) != len(names):
+        raise ConfigError(
+            "duplicate design name",
+            file=file,
+            location="designs",
+            expected="unique names",
+            fix="rename the designs",
+        )
+    for d, design in enumerate(scenario.designs):
+        base = f"designs[{d}]"
+        for key, spec in design.lines.items():
+            if key != "*" and key not in line_ids:
+                raise _unknown("line", key, line_ids, file=file, location=f"{base}.lines.{key}")
+            refs: list[tuple[str, AchievementRef]] = []
+            if isinstance(spec, Capitation):
+                refs += [
+                    ("outcome_achievement", spec.outcome_achievement),
+                    ("contingency_released", spec.contingency_released),
+                ]
+            for a, adj in enumerate(spec.adjustments):
+                if isinstance(adj, Cquin):
+                    refs += [
+                        (f"adjustments[{a}].goals[{g}].achievement", goal.achievement)
+                        for g, goal in enumerate(adj.goals)
+                    ]
+            for field, ref in refs:
+                _check_achievement(ref, achievements, file, f"{base}.lines.{key}.{field}")
+        missing = [lid for lid in line_ids if lid not in design.lines and "*" not in design.lines]
+        if missing and design.alliance is None:
+            raise ConfigError(
+                f"design '{design.name}' has no mechanism for line(s) {summarise_items(missing)}",
+                file=file,
+                location=f"{base}.lines",
+                expected="an entry per line id, or a '*' entry for the rest",
+                fix='add [designs.lines."*"] or an entry for each line',
+            )
+        if design.alliance is not None:
+            alliance = design.alliance
+            where = f"{base}.alliance"
+            if alliance.commissioner not in roles:
+                raise _unknown(
+                    "party",
+                    alliance.commissioner,
+                    codes,
+                    file=file,
+                    location=f"{where}.commissioner",
+                )
+            for code in [*alliance.partners, *alliance.exempt]:
+                if code not in roles:
+                    raise _unknown("party", code, codes, file=file, location=f"{where}.partners")
+            for code in alliance.exempt:
+                if code not in alliance.partners:
+                    raise ConfigError(
+                        f"exempt party '{code}' is not an alliance partner",
+                        file=file,
+                        location=f"{where}.exempt",
+                        expected="codes listed in partners",
+                        fix="add it to partners or remove it from exempt",
+                    )
+            _check_achievement(
+                alliance.outcome_achievement, achievements, file, f"{where}.outcome_achievement"
+            )
+            listed = [
+                line.id
+                for line in scenario.lines
+                if line.provider in alliance.partners and line.id in design.lines
+            ]
+            if listed:
+                raise ConfigError(
+                    f"line(s) {summarise_items(listed)} are delivered by alliance partners, so "
+                    "the alliance envelope pays for them; they cannot also have a mechanism",
+                    file=file,
+                    location=f"{base}.lines",
+                    expected="mechanisms only for lines outside the alliance",
+                    fix="remove these lines from the design's lines table",
+                )
+            outside = [
+                line.id
+                for line in scenario.lines
+                if line.provider not in alliance.partners
+                and line.id not in design.lines
+                and "*" not in design.lines
+            ]
+            if outside:
+                raise ConfigError(
+                    f"line(s) {summarise_items(outside)} are not delivered by an alliance "
+                    "partner and have no mechanism",
+                    file=file,
+                    location=f"{base}.lines",
+                    expected="a mechanism for every line outside the alliance",
+                    fix="add the provider to the alliance partners or give the line a mechanism",
+                )
+
+
+def _check_achievement(
+    ref: AchievementRef, known: list[str], file: str | None, location: str
+) -> None:
+    if isinstance(ref, str):
+        if ref not in known:
+            raise _unknown("achievement source", ref, known, file=file, location=location)
+    elif not 0.0 <= ref <= 1.0:
+        raise ConfigError(
+            f"achievement {ref:g} is outside [0, 1]",
+            file=file,
+            location=location,
+            expected="a fraction from 0 to 1, or the name of an uncertainty.achievement source",
+            fix="write the achievement as a fraction",
+        )
+
+
+def check_correlation_matrix(
+    matrix: list[list[float]], size: int, *, file: str | None, location: str
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Check a correlation matrix (square, symmetric, unit diagonal, in [−1, 1], PSD)."""
+    arr = np.asarray(matrix, dtype=np.float64)
+    if arr.shape != (size, size):
+        raise ConfigError(
+            f"correlation matrix has shape {arr.shape}, but {size} lines are listed",
+            file=file,
+            location=f"{location}.matrix",
+            expected=f"a {size} × {size} matrix",
+            fix="give one row and one column per listed line",
+        )
+    problems = []
+    if not np.allclose(arr, arr.T, atol=1e-12):
+        problems.append("it is not symmetric")
+    if not np.allclose(np.diag(arr), 1.0):
+        problems.append("its diagonal is not all 1")
+    if np.any(np.abs(arr) > 1.0):
+        problems.append("an entry is outside [−1, 1]")
+    if not problems:
+        smallest = float(np.linalg.eigvalsh(arr).min())
+        if smallest < -1e-10:
+            problems.append(
+                f"it is not positive semi-definite (smallest eigenvalue {smallest:.4g}): these "
+                "correlations cannot all hold at once"
+            )
+    if problems:
+        raise ConfigError(
+            "invalid correlation matrix: " + "; ".join(problems),
+            file=file,
+            location=f"{location}.matrix",
+            expected="a symmetric matrix with 1 on the diagonal and no negative eigenvalues",
+            fix="lower the off-diagonal correlations (or use shared factors, which are always "
+            "valid)",
+        )
+    return arr
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+def parse_scenario(
+    data: str | dict[str, Any], *, source: str = "<string>", base_dir: Path | None = None
+) -> Scenario:
+    """Validate a scenario from TOML text or an already-parsed dict.
+
+    Raises:
+        ConfigError: TOML syntax (with line and column), an unsupported ``format``, any
+            invalid field, or a bad cross-reference.
+    """
+    if isinstance(data, str):
+        try:
+            raw = tomllib.loads(data)
+        except tomllib.TOMLDecodeError as error:
+            # Python < 3.14 has no lineno/colno attributes: read them from the message,
+            # which ends "(at line L, column C)".
+            found = re.search(r"line (\d+), column (\d+)", str(error))
+            line = getattr(error, "lineno", None) or (int(found.group(1)) if found else None)
+            col = getattr(error, "colno", None) or (int(found.group(2)) if found else None)
+            raise ConfigError(
+                f"TOML syntax error: {str(error).split(' (at ')[0]}",
+                file=source,
+                location=f"line {line}, column {col}" if line else None,
+                expected="a valid TOML file",
+                fix="correct the syntax at that line (quotes, brackets, = signs)",
+            ) from None
+    else:
+        raw = dict(data)
+    fmt = raw.get("format", SCENARIO_FORMAT)
+    if fmt != SCENARIO_FORMAT:
+        raise ConfigError(
+            f"unsupported scenario format {fmt!r}",
+            file=source,
+            location="format",
+            expected=f"'{SCENARIO_FORMAT}'",
+            fix=f'set format = "{SCENARIO_FORMAT}"',
+        )
+    raw = _resolve_contracts(raw, base_dir=base_dir, source=source)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as error:
+        raise from_validation_error(error, file=source, what="scenario") from None
+    check_references(scenario, file=source)
+    return scenario
+
+
+def _resolve_contracts(
+    raw: dict[str, Any], *, base_dir: Path | None, source: str
+) -> dict[str, Any]:
+    designs = raw.get("designs")
+    if not isinstance(designs, list) or not any(
+        isinstance(d, dict) and d.get("contract") for d in designs
+    ):
+        return raw
+    from quasimarket.stress.from_contract import design_from_contract
+
+    uncertainty = raw.get("uncertainty") if isinstance(raw.get("uncertainty"), dict) else {}
+    achievements = set((uncertainty or {}).get("achievement", {}) or {})
+    line_ids = [str(line.get("id")) for line in raw.get("lines", []) if isinstance(line, dict)]
+    resolved = []
+    for k, d in enumerate(designs):
+        if not (isinstance(d, dict) and d.get("contract")):
+            resolved.append(d)
+            continue
+        try:
+            resolved.append(
+                design_from_contract(
+                    d,
+                    base_dir=base_dir,
+                    achievements=achievements,
+                    line_ids=line_ids,
+                    location=f"designs[{k}]",
+                )
+            )
+        except ConfigError as error:
+            if error.file is not None:
+                raise
+            raise ConfigError(
+                error.problem,
+                file=source,
+                location=error.location,
+                expected=error.expected,
+                fix=error.fix,
+            ) from None
+    return {**raw, "designs": resolved}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Raises:
+        ConfigError: missing, too large or non-text file, or any problem of
+            :func:`parse_scenario`.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(
+            "scenario file not found",
+            file=file,
+            fix="check the path, or run a built-in example with --example "
+            "(list them with `quasimarket stress examples`)",
+        )
+    size = file.stat().st_size
+    if size > MAX_SCENARIO_BYTES:
+        raise ConfigError(
+            f"scenario file is too large ({size / 1024**2:,.1f} MiB)",
+            file=file,
+            expected=f"a hand-written TOML file under {MAX_SCENARIO_BYTES // 1024**2} MiB",
+            fix="check you gave the scenario file, not a data file",
+        )
+    raw = file.read_bytes()
+    if b"\x00" in raw:
+        raise ConfigError(
+            "scenario file is not text (it contains NUL bytes)",
+            file=file,
+            expected="a UTF-8 TOML file",
+            fix="give the .toml scenario file",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            "scenario file is not UTF-8",
+            file=file,
+            location=f"line {line}",
+            expected="UTF-8 text",
+            fix="re-save the file as UTF-8",
+        ) from None
+    return parse_scenario(text, source=str(file), base_dir=file.parent)

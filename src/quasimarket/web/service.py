@@ -1,0 +1,258 @@
+"""The bridge from requests to the engines: economy, pricing, explain, downloads.
+
+Nothing here models anything: it calls :func:`quasimarket.pricing.price`,
+:func:`quasimarket.activity.synthetic_activity_for_contract`,
+:func:`quasimarket.pricing.report.summary_payload` and friends, and keeps results on disk (per
+user) with a small in-memory cache so a record's explanation does not re-price.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quasimarket.activity import ActivityTable, load_activity, synthetic_activity_for_contract
+from quasimarket.contracts import Contract, load_contract
+from quasimarket.economy import Economy, small_economy
+from quasimarket.errors import ConfigError, InputError
+from quasimarket.io import atomic_dir, atomic_write_bytes
+from quasimarket.money import round_pence
+from quasimarket.pricing import PricingResult, price
+from quasimarket.pricing.report import summary_payload, write_outputs
+from quasimarket.tariff import TariffTable
+from quasimarket.web.config import MAX_ACTIVITY_BYTES
+from quasimarket.web.storage import Workspace, new_id
+
+__all__ = [
+    "MAX_GENERATED_RECORDS",
+    "check_activity_upload",
+    "economy",
+    "explain",
+    "price_contract",
+    "pricing_result",
+    "statement_bytes",
+    "tariff",
+]
+
+#: Most synthetic records the web app generates for one pricing.
+MAX_GENERATED_RECORDS = 200_000
+#: Bytes read from an activity upload (one more than allowed, to detect oversize files).
+MAX_ACTIVITY_READ = MAX_ACTIVITY_BYTES + 1
+_ACTIVITY_SUFFIX = {".csv": b"", ".parquet": b"PAR1", ".xlsx": b"PK\x03\x04"}
+_CACHE_SIZE = 16
+_cache: OrderedDict[tuple[str, str], PricingResult] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def economy(seed: int = 0) -> Economy:
+    """The built-in small synthetic economy (cached)."""
+    return small_economy(seed=seed)
+
+
+@lru_cache(maxsize=4)
+def tariff(seed: int = 0) -> TariffTable:
+    """The synthetic price catalogue of the built-in economy (cached)."""
+    return TariffTable.from_economy(economy(seed))
+
+
+def check_activity_upload(filename: str, data: bytes) -> str:
+    """The suffix of an activity upload after checking its size and type by content.
+
+    Raises:
+        InputError: too large, an unsupported suffix, or content that does not match it
+            (Parquet starts with ``PAR1``, XLSX is a zip; CSV must be UTF-8 text without NUL).
+    """
+    suffix = Path(filename).suffix.lower()
+    if suffix not in _ACTIVITY_SUFFIX:
+        raise InputError(
+            f"unsupported activity file type {suffix or '(none)'}",
+            file=Path(filename).name,
+            expected="a .csv, .parquet or .xlsx file in the activity schema",
+            fix="export the activity as CSV, Parquet or XLSX",
+        )
+    if len(data) > MAX_ACTIVITY_BYTES:
+        raise InputError(
+            f"activity file too large ({len(data):,} bytes)",
+            file=Path(filename).name,
+            expected=f"at most {MAX_ACTIVITY_BYTES:,} bytes",
+            fix="price a smaller extract, or use `quasimarket price` on the command line",
+        )
+    magic = _ACTIVITY_SUFFIX[suffix]
+    if magic and not data.startswith(magic):
+        raise InputError(
+            f"the file's content is not {suffix[1:].upper()}",
+            file=Path(filename).name,
+            expected=f"a {suffix} file",
+            fix="upload the file in the format its name says",
+        )
+    if suffix == ".csv":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(
+                "the CSV file is not UTF-8 text",
+                file=Path(filename).name,
+                expected="UTF-8 CSV",
+                fix="save the file as CSV UTF-8",
+            ) from None
+        if "\x00" in text:
+            raise InputError(
+                "the CSV file contains NUL bytes (binary data)",
+                file=Path(filename).name,
+                expected="text",
+                fix="upload the CSV itself",
+            )
+    return suffix
+
+
+def price_contract(
+    workspace: Workspace,
+    contract_text: str,
+    *,
+    n_records: int = 5_000,
+    activity_seed: int = 0,
+    upload: tuple[str, bytes] | None = None,
+    economy_seed: int = 0,
+) -> str:
+    """Price a contract on generated (or uploaded) activity and store it; return its id.
+
+    Raises:
+        ConfigError: bad contract text or record count.
+        InputError: bad activity upload, or activity the contract does not cover.
+    """
+    from quasimarket.contracts import parse_contract
+
+    contract = parse_contract(contract_text, source="contract")
+    if not 1 <= n_records <= MAX_GENERATED_RECORDS:
+        raise ConfigError(
+            f"cannot generate {n_records:,} records",
+            location="n_records",
+            expected=f"1 to {MAX_GENERATED_RECORDS:,}",
+            fix="choose a smaller number",
+        )
+    pricing_id = new_id()
+    workspace.pricings.mkdir(parents=True, exist_ok=True)
+    target = workspace.pricings / pricing_id
+    with atomic_dir(target) as tmp:
+        (tmp / "contract.toml").write_text(contract_text, encoding="utf-8")
+        if upload is not None:
+            suffix = check_activity_upload(*upload)
+            raw = tmp / f"upload{suffix}"
+            atomic_write_bytes(raw, upload[1])
+            table: ActivityTable | pd.DataFrame = load_activity(raw)
+            source: dict[str, Any] = {"activity": "upload", "file": Path(upload[0]).name}
+            activity_file = raw.name
+        else:
+            frame = synthetic_activity_for_contract(
+                contract, economy(economy_seed), n_records=n_records, seed=activity_seed
+            )
+            frame.to_parquet(tmp / "activity.parquet", index=False)
+            table = frame
+            source = {"activity": "synthetic", "records": n_records, "seed": activity_seed}
+            activity_file = "activity.parquet"
+        result = price(contract, table, tariff(economy_seed))
+        write_outputs(result, tmp / "out")
+        options = {**source, "activity_file": activity_file, "economy_seed": economy_seed}
+        (tmp / "options.json").write_text(json.dumps(options), encoding="utf-8")
+        (tmp / "totals.json").write_text(
+            json.dumps(summary_payload(result), ensure_ascii=False), encoding="utf-8"
+        )
+    _remember((workspace.user, pricing_id), result)
+    return pricing_id
+
+
+def _remember(key: tuple[str, str], result: PricingResult) -> None:
+    with _cache_lock:
+        _cache[key] = result
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def pricing_result(workspace: Workspace, pricing_id: str) -> PricingResult:
+    """The pricing result (from the cache, or priced again from the stored inputs)."""
+    folder = workspace.pricing(pricing_id)
+    key = (workspace.user, pricing_id)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    options = json.loads((folder / "options.json").read_text(encoding="utf-8"))
+    contract: Contract = load_contract(folder / "contract.toml")
+    table = load_activity(folder / str(options["activity_file"]))
+    result = price(contract, table, tariff(int(options.get("economy_seed", 0))))
+    _remember(key, result)
+    return result
+
+
+def summary(workspace: Workspace, pricing_id: str) -> dict[str, Any]:
+    """The stored summary payload (totals, lines, breakdown, notes; £ rounded to pence)."""
+    folder = workspace.pricing(pricing_id)
+    payload: dict[str, Any] = json.loads((folder / "totals.json").read_text(encoding="utf-8"))
+    payload["pricing_id"] = pricing_id
+    payload["options"] = json.loads((folder / "options.json").read_text(encoding="utf-8"))
+    return payload
+
+
+def statement_frame(workspace: Workspace, pricing_id: str) -> pd.DataFrame:
+    """The line × month statement as written (money rounded to pence)."""
+    folder = workspace.pricing(pricing_id)
+    return pd.read_csv(folder / "out" / "statement.csv")
+
+
+def statement_bytes(workspace: Workspace, pricing_id: str, fmt: str) -> bytes:
+    """The statement as ``csv`` or ``parquet`` bytes."""
+    folder = workspace.pricing(pricing_id)
+    if fmt == "csv":
+        return (folder / "out" / "statement.csv").read_bytes()
+    buffer = io.BytesIO()
+    statement_frame(workspace, pricing_id).to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def records_page(
+    workspace: Workspace, pricing_id: str, offset: int = 0, limit: int = 50
+) -> tuple[pd.DataFrame, int]:
+    """A page of the per-record table (money rounded to pence) and the number of records."""
+    records = pricing_result(workspace, pricing_id).records
+    page = records.iloc[offset : offset + limit].copy()
+    for column in page.columns:
+        if column.endswith("_gbp"):
+            page[column] = round_pence(page[column].to_numpy(dtype=np.float64))
+    return page, len(records)
+
+
+def explain(workspace: Workspace, pricing_id: str, record_id: str) -> dict[str, Any]:
+    """Every rule that touched one record, with £ effect (to the penny) and source.
+
+    Raises:
+        InputError: no such record.
+    """
+    result = pricing_result(workspace, pricing_id)
+    try:
+        items = result.explain(record_id)
+    except InputError:
+        raise InputError(
+            f"no record {record_id!r} in this pricing",
+            location="record_id",
+            expected="a record_id from the records table",
+            fix="pick a record from the table",
+        ) from None
+    total = sum(a for _, a, _ in items)
+    return {
+        "pricing_id": pricing_id,
+        "record_id": record_id,
+        "items": [
+            {"title": t, "amount_gbp": float(round_pence(a)), "source": s} for t, a, s in items
+        ],
+        "total_gbp": float(round_pence(total)),
+    }
