@@ -194,6 +194,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md")
     parser.add_argument("--dask-draws", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=2, help="Dask runs per worker count")
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
@@ -202,7 +203,7 @@ def main() -> None:
         kernel_child()
         return
     draws = 100_000 if args.quick else 1_000_000
-    dask_draws = args.dask_draws or (200_000 if args.quick else 8_000_000)
+    dask_draws = args.dask_draws or (200_000 if args.quick else 6_000_000)
     lines = 25
     rows: list[tuple[str, str]] = []
 
@@ -222,22 +223,32 @@ def main() -> None:
     print("\n".join(f"{k}: {v}" for k, v in rows), flush=True)
     parallel = machine_parallelism()
     big = portfolio(dask_draws, designs=4)
-    t_w1, w1 = timed(big, workers=1, chunk_size=131_072)
-    t_w2, w2 = timed(big, workers=2, chunk_size=131_072)
+    # the machine is shared: alternate 1 and 2 workers and keep the best of each (best-of-N is
+    # the usual way to measure on a noisy machine; both see the same conditions)
+    runs: dict[int, list[tuple[float, dict[str, Any]]]] = {1: [], 2: []}
+    for _ in range(args.repeats):
+        for k in (1, 2):
+            runs[k].append(timed(big, workers=k, chunk_size=131_072))
+    t_w1, w1 = min(runs[1], key=lambda r: r[0])
+    t_w2, w2 = min(runs[2], key=lambda r: r[0])
+    parallel = max(parallel, machine_parallelism())
     e1, e2 = w1["evaluate_s"], w2["evaluate_s"]
     dask_rows = [
         (
-            f"{dask_draws:,} draws × {lines} lines, 4 designs, Dask 1 worker",
+            f"{dask_draws:,} draws × {lines} lines, 4 designs, Dask 1 worker "
+            f"(best of {args.repeats})",
             f"{t_w1:.1f} s (evaluation incl. cluster start {e1:.1f} s)",
         ),
         (
-            f"{dask_draws:,} draws × {lines} lines, 4 designs, Dask 2 workers",
+            f"{dask_draws:,} draws × {lines} lines, 4 designs, Dask 2 workers "
+            f"(best of {args.repeats})",
             f"{t_w2:.1f} s (evaluation incl. cluster start {e2:.1f} s)",
         ),
         ("speed-up, 2 workers over 1, end to end", f"{t_w1 / t_w2:.2f}×"),
         ("speed-up, 2 workers over 1, evaluation phase", f"{e1 / e2:.2f}×"),
         (
-            "machine parallelism: 2 concurrent numpy processes ÷ 1 (2.00 = 2 free cores)",
+            "machine parallelism: 2 concurrent numpy processes ÷ 1 (2.00 = 2 free cores; "
+            "best of before/after)",
             f"{parallel:.2f}×",
         ),
     ]

@@ -92,6 +92,7 @@ SMALL = 'years = "2013/14:2014/15"\n[economy]\nkind = "small"\n'
     [
         ("[levers.capacity.scale]\nSR001 = 0.0\n", ["SR001", "zero elective capacity"]),
         ("[rates.per_head]\nae = -0.5\n", ["rates.per_head", "zero or more"]),
+        ("[rates.seasonality]\nae = [1.0, 1.0]\n", ["rates.seasonality", "needs 12 values"]),
         ("[levers.referral_caps]\nshare = 0.1\n", ["levers.referral_caps"]),
         (
             '[regime]\nbehaviours = ["nope"]\n',

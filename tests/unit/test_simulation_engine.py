@@ -253,3 +253,94 @@ def test_demand_management_cuts_referrals_at_a_cost() -> None:
         dm.commissioner_yearly[0, 1:, :, 4], 2.0 * dm.compiled.population[1:]
     )
     assert dm.commissioner_yearly[0, 0, :, 4].sum() == 0.0
+
+
+def test_capacity_investment_lands_after_the_lag() -> None:
+    spec = _small(
+        levers={
+            "capacity": {
+                "growth": 0.0,
+                "investment": 0.2,
+                "investment_year": "2014/15",
+                "lag_months": 3,
+            }
+        }
+    )
+    result = simulate(spec, progress=False)  # type: ignore[arg-type]
+    from quasimarket.simulation.parameters import CAPACITY_SEASONALITY
+
+    acute = result.compiled.capacity[:, 0] / CAPACITY_SEASONALITY[np.arange(36) % 12]
+    np.testing.assert_allclose(acute[:15], acute[0])  # April 2013 - June 2014
+    np.testing.assert_allclose(acute[15:], 1.2 * acute[0])  # from July 2014 (12 + 3)
+
+
+def test_behaviour_hooks_are_called_at_fixed_points() -> None:
+    from quasimarket.simulation import register_behaviour
+    from quasimarket.simulation.regime import BEHAVIOURS, NoBehaviour
+
+    calls: list[tuple[str, int]] = []
+
+    class Recorder(NoBehaviour):
+        def __init__(self, options: dict[str, object]) -> None:
+            self.cut = float(options.get("cut", 0.0))  # type: ignore[arg-type]
+
+        def on_contract_round(self, state, year: int) -> None:  # type: ignore[no-untyped-def]
+            calls.append(("round", year))
+
+        def on_month(self, state, month: int) -> None:  # type: ignore[no-untyped-def]
+            calls.append(("month", month))
+
+        def on_year_end(self, state, year: int) -> None:  # type: ignore[no-untyped-def]
+            calls.append(("year_end", year))
+            state.payments = state.payments * (1.0 - self.cut)
+
+    register_behaviour("test_recorder", Recorder)
+    try:
+        base = simulate(_small(), progress=False)  # type: ignore[arg-type]
+        spec = _small(
+            regime={
+                "behaviours": ["test_recorder"],
+                "behaviour_options": {"test_recorder": {"cut": 0.1}},
+            }
+        )
+        result = simulate(spec, progress=False)  # type: ignore[arg-type]
+    finally:
+        BEHAVIOURS.pop("test_recorder")
+    assert [c for c in calls if c[0] == "round"] == [("round", 0), ("round", 1), ("round", 2)]
+    assert [c[1] for c in calls if c[0] == "month"] == list(range(36))
+    assert calls.index(("year_end", 0)) == calls.index(("month", 11)) + 1
+    np.testing.assert_allclose(
+        result.commissioner_yearly[0, 0, :, 2],
+        0.9 * base.commissioner_yearly[0, 0, :, 2],
+        rtol=1e-12,
+    )
+
+
+def test_capacity_investment_on_breach_rule_raises_capacity() -> None:
+    busy = {"rates": {"per_head": {"elective_referral": 0.34}}}
+    base = simulate(_small(**busy), progress=False)  # type: ignore[arg-type]
+    ruled = simulate(
+        _small(**busy, regime={"behaviours": ["capacity_investment_on_breach"]}),  # type: ignore[arg-type]
+        progress=False,
+    )
+    lists = N_P + PROVIDER_MONTHLY.index("waiting_list")
+    assert ruled.provider[0, -1, 0, lists] < base.provider[0, -1, 0, lists]
+
+
+def test_settlement_caps_spend_at_what_the_commissioner_can_afford() -> None:
+    tight = {
+        "allocation_scale": 0.9,
+        "regime": {"settlements": True, "settlement_rule": "cap_at_affordable"},
+    }
+    capped = simulate(_small(**tight), progress=False)  # type: ignore[arg-type]
+    free = simulate(_small(allocation_scale=0.9), progress=False)  # type: ignore[arg-type]
+    gap = capped.commissioner_yearly[0, :, 0, 5]
+    assert (gap < 0).all()
+    spend_free = free.commissioner_yearly[0, :, 0, 2]
+    np.testing.assert_allclose(capped.commissioner_yearly[0, :, 0, 2], spend_free + gap, rtol=1e-9)
+    # Spend still equals income after the settlement.
+    np.testing.assert_allclose(
+        capped.commissioner_yearly[0, :, :, 2].sum(axis=1),
+        capped.provider_yearly[0, :, :, 0].sum(axis=1),
+        rtol=1e-12,
+    )

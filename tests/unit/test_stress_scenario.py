@@ -266,3 +266,13 @@ def test_mechanism_refusal_names_design_and_line() -> None:
         run_stress(parse_scenario(data), workers=2)  # fails on the central draw, no cluster
     assert info.value.location == "design 'pbr', line 'b': collar_activity"
     assert "above cap_activity" in info.value.problem
+
+
+def test_correlated_line_needs_a_volume_distribution() -> None:
+    data = base()
+    data["uncertainty"] = {
+        "volume": {"a": {"interval_80": [0.9, 1.1]}},
+        "factors": [{"name": "f", "lines": ["a", "b"], "loading": 0.5}],
+    }
+    error = _error(data)
+    assert "line 'b' is correlated but its volume has no distribution" in error.problem

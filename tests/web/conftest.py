@@ -87,18 +87,32 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder of :func:`live_server`."""
+    return tmp_path_factory.mktemp("web-live")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_data: Path) -> Iterator[str]:
     """``quasimarket serve`` on a free loopback port, with users alice and bob; its URL."""
     from quasimarket.web.auth import add_user
 
-    data = tmp_path_factory.mktemp("web-live")
+    data = live_data
     for name, secret in PASSWORDS.items():
         add_user(data / "users.toml", name, secret)
     port = _free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
     process = subprocess.Popen(
-        [sys.executable, "-m", "quasimarket.cli.main", "serve", "--port", str(port)]
-        + ["--data", str(data)],
+        [
+            sys.executable,
+            "-m",
+            "quasimarket.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--data",
+            str(data),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=ROOT,

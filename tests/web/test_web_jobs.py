@@ -21,9 +21,7 @@ def _wait(client: Any, job_id: str, seconds: float = 120) -> dict[str, Any]:
     raise AssertionError(f"job {job_id} did not finish")
 
 
-def test_stress_jobs_store_runs_that_pages_show_compare_and_delete(
-    client: Any, csrf: Any
-) -> None:
+def test_stress_jobs_store_runs_that_pages_show_compare_and_delete(client: Any, csrf: Any) -> None:
     from quasimarket.stress import load_example
     from quasimarket.stress.scenario import Scenario
 
@@ -31,7 +29,8 @@ def test_stress_jobs_store_runs_that_pages_show_compare_and_delete(
     designs = ["Block", "PbR with MRET"]
     body = {"example": "acute-designs", "draws": 4096, "seed": 1, "designs": designs}
     first = client.post("/api/stress/jobs", json=body, headers=headers)
-    assert first.status_code == 202 and first.json()["state"] == "queued"
+    assert first.status_code == 202
+    assert first.json()["state"] == "queued"
     second = client.post("/api/stress/jobs", json={**body, "seed": 2}, headers=headers)
     done = [_wait(client, first.json()["id"]), _wait(client, second.json()["id"])]
     assert [j["state"] for j in done] == ["done", "done"], done
@@ -53,7 +52,8 @@ def test_stress_jobs_store_runs_that_pages_show_compare_and_delete(
     assert page.text.count('type="application/json"') >= 3  # densities, who bears, drivers
     assert "Who bears the risk" in page.text
     report = client.get(f"/runs/{run_a}/report.html")
-    assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
+    assert report.status_code == 200
+    assert "attachment" in report.headers["content-disposition"]
     assert "<html" in report.text.lower()
 
     compared = client.get("/api/runs/compare", params={"a": run_a, "b": run_b}).json()
@@ -78,7 +78,8 @@ def test_failed_job_reports_the_engine_error(client: Any, csrf: Any) -> None:
     ws = Workspace(client.app.state.web.config.data_dir, "local")
     job_id = ws_job.submit("local", "stress", ws.runs, {"owner": "local", "scenario": scenario})
     job = _wait(client, job_id)
-    assert job["state"] == "failed" and job["error"]
+    assert job["state"] == "failed"
+    assert job["error"]
     assert client.get("/api/runs").json() == []
 
 
@@ -96,12 +97,17 @@ def test_simulation_jobs_and_their_pages(client: Any, csrf: Any) -> None:
         runs.append(_wait(client, job.json()["id"], 180))
     assert [r["state"] for r in runs] == ["done", "done"], runs
     page = client.get(f"/runs/{runs[0]['run_id']}")
-    assert page.status_code == 200 and "P5 to P95 over draws" in page.text
+    assert page.status_code == 200
+    assert "P5 to P95 over draws" in page.text
     compared = client.get(
         "/api/runs/compare", params={"a": runs[0]["run_id"], "b": runs[1]["run_id"]}
     ).json()
     assert {"field": "seed", "a": 0, "b": 1} in compared["scenario_changes"]
+    both = client.get("/runs/compare", params={"a": runs[0]["run_id"], "b": runs[1]["run_id"]})
+    assert both.status_code == 200
+    assert "run b: P5 to P95" in both.text
     bad = client.post(
         "/api/simulation/jobs", json={**body, "regime": "no-such-regime"}, headers=headers
     )
-    assert bad.status_code == 422 and "no-such-regime" in bad.json()["problem"]
+    assert bad.status_code == 422
+    assert "no-such-regime" in bad.json()["problem"]

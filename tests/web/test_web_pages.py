@@ -29,7 +29,8 @@ def test_structure_page_shows_who_commissions_with_source(client: Any) -> None:
     assert expected["arrangement"] in page.text
     assert expected["source"] in page.text
     assert all(body["name"] in page.text for body in expected["bodies"])
-    assert 'data-figure="graph-data"' in page.text and 'data-figure="eras-data"' in page.text
+    assert 'data-figure="graph-data"' in page.text
+    assert 'data-figure="eras-data"' in page.text
     api = client.get(
         "/api/structure/who-commissions", params={"service": "elective_care", "year": "2016/17"}
     )
@@ -120,8 +121,12 @@ def test_pricing_matches_the_engine_to_the_penny(client: Any, csrf: Any) -> None
     csv = client.get(f"/pricings/{pid}/download/statement.csv")
     assert csv.headers["content-disposition"].endswith('.csv"')
     statement = pd.read_csv(io.BytesIO(csv.content))
-    assert statement["formal_gbp"].sum() == pytest.approx(direct.totals()["formal_gbp"], abs=0.01 * 12)
-    parquet = pd.read_parquet(io.BytesIO(client.get(f"/pricings/{pid}/download/statement.parquet").content))
+    assert statement["formal_gbp"].sum() == pytest.approx(
+        direct.totals()["formal_gbp"], abs=0.01 * 12
+    )
+    parquet = pd.read_parquet(
+        io.BytesIO(client.get(f"/pricings/{pid}/download/statement.parquet").content)
+    )
     assert np.allclose(parquet["formal_gbp"], statement["formal_gbp"])
 
     record = direct.records.iloc[5]
@@ -129,9 +134,11 @@ def test_pricing_matches_the_engine_to_the_penny(client: Any, csrf: Any) -> None
     assert explained["total_gbp"] == pytest.approx(float(record["settled_gbp"]), abs=0.01)
     assert explained["items"][0]["title"].startswith("National tariff: base price")
     page = client.get(f"/pricings/{pid}/explain", params={"record_id": str(record["record_id"])})
-    assert page.status_code == 200 and explained["items"][0]["source"] in page.text
+    assert page.status_code == 200
+    assert explained["items"][0]["source"] in page.text
     missing = client.get(f"/pricings/{pid}/explain", params={"record_id": "999999999"})
-    assert missing.status_code == 404 and "no record" in missing.text
+    assert missing.status_code == 404
+    assert "no record" in missing.text
 
 
 def test_pricing_page_links_records_to_their_explanation(client: Any, csrf: Any) -> None:
@@ -156,16 +163,19 @@ def test_bad_record_count_is_reported_beside_pricing(client: Any, csrf: Any) -> 
 
 def test_stress_request_validation(client: Any, csrf: Any) -> None:
     both = client.post("/api/stress/jobs", json={}, headers=csrf(client))
-    assert both.status_code == 422 and both.json()["location"] == "example"
+    assert both.status_code == 422
+    assert both.json()["location"] == "example"
     unknown = client.post(
         "/api/stress/jobs",
         json={"example": "acute-designs", "designs": ["No such design"]},
         headers=csrf(client),
     )
-    assert unknown.status_code == 422 and "unknown design" in unknown.json()["problem"]
+    assert unknown.status_code == 422
+    assert "unknown design" in unknown.json()["problem"]
     token = csrf(client)["X-CSRF-Token"]
     page = client.post("/stress", data={"csrf_token": token, "scenario_text": "x ="})
-    assert page.status_code == 422 and "There is a problem" in page.text
+    assert page.status_code == 422
+    assert "There is a problem" in page.text
 
 
 def test_home_and_every_page_render(client: Any) -> None:

@@ -24,7 +24,8 @@ def _stress_run(data: Path, user: str) -> str:
 
 def test_security_headers_on_pages_and_api(client: Any) -> None:
     cookie = client.get("/").headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
     assert "secure" not in cookie  # plain http on loopback
     for url in ("/", "/api/session", "/static/app.css", "/no/such/page"):
         headers = client.get(url).headers
@@ -46,44 +47,54 @@ def test_refuses_non_loopback_without_users(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="without authentication") as info:
         create_app(WebConfig(data_dir=tmp_path, host="0.0.0.0"))
-    assert info.value.location == "--host" and "serve-user" in (info.value.fix or "")
+    assert info.value.location == "--host"
+    assert "serve-user" in (info.value.fix or "")
 
 
 def test_serve_cli_refuses_exposure_and_adds_hashed_users(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, _, err = cli("serve", "--host", "0.0.0.0", "--data", str(tmp_path))
-    assert code == 2 and "refusing to listen on 0.0.0.0" in err and "Traceback" not in err
+    assert code == 2
+    assert "refusing to listen on 0.0.0.0" in err
+    assert "Traceback" not in err
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-secret\n"))
-    code, out, _ = cli("serve-user", "carol", "--data", str(tmp_path), "--password-stdin")
+    code, _out, _ = cli("serve-user", "carol", "--data", str(tmp_path), "--password-stdin")
     assert code == 0
     text = (tmp_path / "users.toml").read_text()
-    assert "a-long-secret" not in text and "$argon2id$" in text
+    assert "a-long-secret" not in text
+    assert "$argon2id$" in text
     from quasimarket.web.auth import load_users
 
     users = load_users(tmp_path / "users.toml")
-    assert users.verify("carol", "a-long-secret") and not users.verify("carol", "wrong")
+    assert users.verify("carol", "a-long-secret")
+    assert not users.verify("carol", "wrong")
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     code, _, err = cli("serve-user", "dave", "--data", str(tmp_path), "--password-stdin")
-    assert code == 2 and "too short" in err
+    assert code == 2
+    assert "too short" in err
 
 
 def test_csrf_is_required_for_forms_and_unsafe_api(client: Any) -> None:
     client.get("/")
     assert client.post("/api/contracts/validate", json={"text": ""}).status_code == 403
     wrong = {"X-CSRF-Token": "not-the-token"}
-    assert client.post("/api/contracts/validate", json={"text": ""}, headers=wrong).status_code == 403
+    assert (
+        client.post("/api/contracts/validate", json={"text": ""}, headers=wrong).status_code == 403
+    )
     page = client.post("/contracts", data={"action": "check", "text": "x"})
-    assert page.status_code == 403 and "CSRF" in page.text
+    assert page.status_code == 403
+    assert "CSRF" in page.text
     assert client.post("/stress", data={"csrf_token": "nope"}).status_code == 403
 
 
 def test_login_required_and_wrong_passwords_refused(make_client: Any, csrf: Any) -> None:
     client = make_client(users=True)
     first = client.get("/contracts", follow_redirects=False)
-    assert first.status_code == 303 and first.headers["location"].startswith("/login")
+    assert first.status_code == 303
+    assert first.headers["location"].startswith("/login")
     assert client.get("/api/runs").status_code == 401
     token = csrf(client)
     bad = client.post("/api/login", json={"username": "alice", "password": "x"}, headers=token)
@@ -92,14 +103,18 @@ def test_login_required_and_wrong_passwords_refused(make_client: Any, csrf: Any)
     assert unknown.status_code == 401
     form = {"csrf_token": token["X-CSRF-Token"], "username": "alice", "password": "nope"}
     page = client.post("/login", data=form)
-    assert page.status_code == 401 and "Enter a correct user name and password" in page.text
+    assert page.status_code == 401
+    assert "Enter a correct user name and password" in page.text
 
 
 def test_login_next_is_never_an_open_redirect(make_client: Any, csrf: Any) -> None:
     client = make_client(users=True)
     token = csrf(client)["X-CSRF-Token"]
-    for target, expected in (("//evil.example/x", "/"), ("https://evil.example", "/"),
-                             ("/runs", "/runs")):
+    for target, expected in (
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+        ("/runs", "/runs"),
+    ):
         form = {"csrf_token": token, "username": "alice", "password": "alice-password-1"}
         response = client.post("/login", data={**form, "next": target}, follow_redirects=False)
         assert response.status_code == 303
@@ -173,7 +188,8 @@ def test_traversal_attempts_reach_nothing(client: Any, url: str, tmp_path: Path)
     response = client.get(url)
     assert response.status_code in (400, 404, 405, 422), (url, response.status_code)
     assert secret not in response.text
-    assert "root:" not in response.text and "import" not in response.text
+    assert "root:" not in response.text
+    assert "import" not in response.text
 
 
 def test_safe_join_refuses_escapes(tmp_path: Path) -> None:
@@ -197,14 +213,17 @@ def test_uploads_are_size_limited_and_type_checked(client: Any, csrf: Any) -> No
 
     def upload(name: str, content: bytes) -> Any:
         files = {"contract_file": (name, content, "application/octet-stream")}
-        return client.post("/contracts", data={"csrf_token": token, "action": "upload"}, files=files)
+        return client.post(
+            "/contracts", data={"csrf_token": token, "action": "upload"}, files=files
+        )
 
     assert "must be a .toml file" in upload("contract.exe", text.encode()).text
     assert "binary data" in upload("contract.toml", b"name = 1\x00").text
     assert "not UTF-8" in upload("contract.toml", b"name = '\xff'").text
     assert "larger than 256 KB" in upload("contract.toml", b"#" * (256 * 1024 + 1)).text
     good = upload("mine.toml", text.replace("Example:", "Uploaded:").encode())
-    assert good.status_code == 200 and "Uploaded: national tariff" in good.text
+    assert good.status_code == 200
+    assert "Uploaded: national tariff" in good.text
 
     def activity(name: str, content: bytes) -> Any:
         files = {"activity_file": (name, content, "application/octet-stream")}
@@ -234,3 +253,32 @@ def test_interrupted_jobs_are_marked_failed_on_restart(make_client: Any, tmp_pat
     assert states["queued0000000000"][0] == "failed"
     assert "server restart" in states["running000000000"][1]
     assert states["done000000000000"] == ("done", None)
+
+
+def test_uploaded_activity_is_priced_like_the_engine(client: Any, csrf: Any) -> None:
+    from quasimarket.activity import synthetic_activity_for_contract
+    from quasimarket.contracts import contract_template, parse_contract
+    from quasimarket.economy import small_economy
+    from quasimarket.money import round_pence
+    from quasimarket.pricing import price
+    from quasimarket.tariff import TariffTable
+
+    text = contract_template("national_tariff")
+    contract, eco = parse_contract(text), small_economy(seed=0)
+    frame = synthetic_activity_for_contract(contract, eco, n_records=250, seed=9)
+    upload = ("my activity.csv", frame.to_csv(index=False).encode(), "text/csv")
+    form = {"csrf_token": csrf(client)["X-CSRF-Token"], "action": "price", "text": text}
+    response = client.post(
+        "/contracts", data=form, files={"activity_file": upload}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    pid = response.headers["location"].rsplit("/", 1)[1]
+    summary = client.get(f"/api/pricings/{pid}").json()
+    assert summary["options"] == {
+        "activity": "upload",
+        "file": "my activity.csv",
+        "activity_file": "upload.csv",
+        "economy_seed": 0,
+    }
+    expected = price(contract, frame, TariffTable.from_economy(eco)).totals()["formal_gbp"]
+    assert summary["totals"]["formal_gbp"] == float(round_pence(expected))

@@ -32,6 +32,10 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[
             int, typer.Option(min=1, max=64, help="Worker processes for background jobs.")
         ] = 1,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(help="Dask scheduler ADDRESS for the jobs' draw chunks (optional)."),
+        ] = None,
     ) -> None:
         """Start the web application (built-in economy; no setup, no network)."""
         import uvicorn
@@ -39,7 +43,14 @@ def register(app: typer.Typer) -> None:
         from quasimarket.cli._output import console
         from quasimarket.web import WebConfig, create_app
 
-        config = WebConfig(data_dir=data, host=host, port=port, users_file=users, workers=workers)
+        config = WebConfig(
+            data_dir=data,
+            host=host,
+            port=port,
+            users_file=users,
+            workers=workers,
+            scheduler=scheduler,
+        )
         web = create_app(config)  # refuses a non-loopback host without users
         console().print(f"quasimarket web on http://{host}:{port}/ (data in {data})")
         uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)

@@ -161,7 +161,7 @@ def _cells_loop(  # one flat signature keeps the kernel numba-friendly
     uncovered = 0
     m = rows.shape[0] if use_rows else pod.shape[0]
     n_acc = acc.shape[0]
-    n_hrg = packed.shape[0] // (8 * 11)
+    n_hrg = unit_price.shape[0]
     n_cand = 2048
     cand = np.empty(n_cand, dtype=np.int64)
     cand_cell = np.empty(n_cand, dtype=np.int64)
@@ -277,11 +277,10 @@ def _cells_loop(  # one flat signature keeps the kernel numba-friendly
     return unknown, unpriced, uncovered
 
 
+_compiled: Any = None
 if HAVE_NUMBA:
     _readmission_batch = njit(cache=True, nogil=True)(_readmission_batch)
     _compiled = njit(cache=True, nogil=True)(_cells_loop)
-else:  # pragma: no cover
-    _compiled = None
 
 
 def pack_tariff(tariff: Any) -> npt.NDArray[np.float64]:

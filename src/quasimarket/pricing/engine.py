@@ -227,7 +227,8 @@ class _Work:
         if k is not None:
             rec += (1.0 if not self.track else self.count if rows is None else self.count[rows]) * k
         if self.track:
-            assert self.a is not None and self.b is not None
+            assert self.a is not None
+            assert self.b is not None
             a = self.a if rows is None else self.a[rows]
             b = self.b if rows is None else self.b[rows]
             da = a * mult
@@ -446,9 +447,11 @@ class Money:
             pick: slice | IntArray = slice(None) if rows is None else rows
             cols = {name: arr[pick] for name, arr in self.cols.items()}
             return cols, self.formal[pick], self.line[pick].astype(dtype)
-        assert self.a is not None and self.b is not None
+        assert self.a is not None
+        assert self.b is not None
         cells = record_cells(table, tariff, self.setup, rows=rows, want_records=True)
-        assert cells.parts is not None and cells.cell is not None
+        assert cells.parts is not None
+        assert cells.cell is not None
         cell = cells.cell
         line = cell // (24 * N_POD)
         local = self.setup.local_unit[line]
@@ -509,6 +512,9 @@ def _units(setup: LineSetup, table: ActivityTable, cells: CellPass, per_record: 
 
 # -- checks and line assignment ------------------------------------------------------------
 def _check_year(contract: Contract, table: ActivityTable) -> None:
+    fy = table.fy_start
+    if fy.size == 0 or fy.min() == fy.max() == contract.year.start:
+        return  # every record in the contract year (two reductions, no temporaries)
     known = table.fy_start >= 0
     other = known & (table.fy_start != contract.year.start)
     if other.any():
@@ -732,8 +738,8 @@ def _line_setup(contract: Contract, table: ActivityTable, tariff: TariffTable | 
             local_unit[li] = _local_unit_price(line)
     readm_line = np.array([bool(line.adjustments_of("readmissions")) for line in lines], bool)
     window = -1
-    for li in np.flatnonzero(readm_line):
-        rule: Any = lines[li].adjustments_of("readmissions")[0]
+    for with_rule in np.flatnonzero(readm_line):
+        rule: Any = lines[int(with_rule)].adjustments_of("readmissions")[0]
         if rule.window_days is not None and rule.window_days < schema.READMISSION_WINDOW_DAYS:
             window = int(rule.window_days)
     if window >= 0 and not (table.day != np.iinfo(np.int32).min).all():

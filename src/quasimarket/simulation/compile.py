@@ -457,7 +457,9 @@ def compile_simulation(scenario: SimulationScenario, economy: Economy) -> Compil
     # then infeasible), move capacity to where the fitted referrals go, keeping each provider's
     # capacity above zero and the national total unchanged [modelling note]: every provider
     # then starts equally loaded, at the national ratio of referrals to capacity.
-    inflow = (annual[0, :, DEMAND_INDEX["elective_referral"], None] * shares["elective"]).sum(axis=0)
+    inflow = (annual[0, :, DEMAND_INDEX["elective_referral"], None] * shares["elective"]).sum(
+        axis=0
+    )
     if inflow.sum() > 0 and cap_spells.sum() > 0:
         cap_spells = np.where(cap_spells > 0, inflow / inflow.sum() * cap_spells.sum(), 0.0)
     scale = scenario.levers.capacity.scale

@@ -13,7 +13,8 @@ Each month:
    ``U = ln(baseline share) + λ (β_wait × expected wait in months + β_quality × quality)``,
    λ = the regime's choice sensitivity (0: referrals follow the catchment shares);
 3. referrals join the provider's RTT list; the provider completes up to its monthly capacity,
-   longest waiters first (FIFO over month-of-wait buckets); the commissioner mix of completions
+   a share ``fifo_share`` longest waiters first (FIFO over month-of-wait buckets) and the rest
+   spread over the list; the commissioner mix of completions
    is that of the list; each completion is one first outpatient attendance, ``follow_ups``
    follow-ups and ``conversion`` elective spells;
 4. emergency and A&E activity goes to local acute providers by catchment; the shift-of-care lever
@@ -324,8 +325,11 @@ def run_chunk(compiled: Compiled, start: int, stop: int) -> ChunkOutput:
         state.wait_age[:, :, 0] += new.sum(axis=1)
         total = state.wait_age.sum(axis=2)
         treated = np.minimum(cap, total)
+        spread = (1.0 - path.fifo_share) * treated
+        share_taken = np.where(total > 0, spread / np.where(total > 0, total, 1.0), 0.0)
+        state.wait_age -= state.wait_age * share_taken[:, :, None]
         older = np.cumsum(state.wait_age[:, :, ::-1], axis=2)[:, :, ::-1] - state.wait_age
-        taken = np.clip(treated[:, :, None] - older, 0.0, state.wait_age)
+        taken = np.clip((treated - spread)[:, :, None] - older, 0.0, state.wait_age)
         state.wait_age -= taken
         frac = np.where(total > 0, treated / np.where(total > 0, total, 1.0), 0.0)
         done = state.waiting * frac[:, None, :]

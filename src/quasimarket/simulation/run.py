@@ -300,17 +300,15 @@ def _long(
     mean, p5, p50, p95`` (NaN-aware; rows that are NaN in every draw are dropped)."""
     data = np.asarray(array, dtype=np.float64)
     n_t, n_o, n_m = data.shape[1:]
+    missing = np.isnan(data).all(axis=0)
+    filled = np.where(np.isnan(data), 0.0, data)  # NaN cells are NaN in every draw (by kind)
     if data.shape[0] == 1:
-        stats = np.repeat(data[0][None], 4, axis=0)
+        stats = np.repeat(filled[0][None], 4, axis=0)
     else:
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                stats = np.stack(
-                    [np.nanmean(data, axis=0), *np.nanquantile(data, [0.05, 0.5, 0.95], axis=0)]
-                )
+        stats = np.concatenate(
+            [filled.mean(axis=0)[None], np.quantile(filled, [0.05, 0.5, 0.95], axis=0)]
+        )
+    stats[:, missing] = np.nan
     frame = pd.DataFrame(
         {
             "org_type": org_type,

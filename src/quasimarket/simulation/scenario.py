@@ -28,7 +28,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from quasimarket.errors import ConfigError, InputError, from_validation_error
 from quasimarket.financial_year import FinancialYear
@@ -86,6 +93,18 @@ def _check_pods(value: Mapping[str, object], what: str) -> None:
         )
 
 
+#: Expected length of each profile table and what the values are.
+_PROFILE_LENGTH = {
+    "age_profile": (8, "one per age band, youngest first"),
+    "deprivation": (5, "one per IMD quintile, most deprived first"),
+    "seasonality": (12, "one per month, April first"),
+}
+#: Default female/male rate ratios [K: women consult GPs more often] and need growth a year
+#: (PODs not listed grow 1% a year) [K].
+_FEMALE_DEFAULT = {"gp": 1.25}
+_GROWTH_DEFAULT = {"ae": 0.015, "community": 0.02, "mental_health": 0.03}
+
+
 class Rates(_Model):
     """Activity rates by demand POD [K]; partial tables are merged over the defaults.
 
@@ -104,10 +123,8 @@ class Rates(_Model):
     age_profile: dict[str, list[float]] = Field(default_factory=default_age_profile)
     deprivation: dict[str, list[float]] = Field(default_factory=default_deprivation)
     seasonality: dict[str, list[float]] = Field(default_factory=default_seasonality)
-    female_factor: dict[str, float] = Field(default_factory=lambda: {"gp": 1.25})
-    need_growth: dict[str, float] = Field(
-        default_factory=lambda: {"ae": 0.015, "community": 0.02, "mental_health": 0.03}
-    )
+    female_factor: dict[str, float] = Field(default_factory=lambda: dict(_FEMALE_DEFAULT))
+    need_growth: dict[str, float] = Field(default_factory=lambda: dict(_GROWTH_DEFAULT))
     overdispersion: float = Field(default=0.03, ge=0.0, le=1.0)
 
     @field_validator("per_head", "female_factor")
@@ -129,11 +146,20 @@ class Rates(_Model):
 
     @field_validator("age_profile", "deprivation", "seasonality")
     @classmethod
-    def _profiles(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
+    def _profiles(
+        cls, value: dict[str, list[float]], info: ValidationInfo
+    ) -> dict[str, list[float]]:
         _check_pods(value, "a profile table")
+        length = _PROFILE_LENGTH[str(info.field_name)]
         for pod, numbers in value.items():
+            if len(numbers) != length[0]:
+                raise ValueError(
+                    f"{pod}: needs {length[0]} values ({length[1]}), got {len(numbers)}"
+                )
             if any(not x >= 0.0 for x in numbers):
                 raise ValueError(f"{pod}: profile values must be zero or more")
+        if str(info.field_name) == "seasonality" and any(sum(v) <= 0 for v in value.values()):
+            raise ValueError("a seasonality profile must have a positive total")
         return value
 
     def merged(self) -> Rates:
@@ -143,8 +169,8 @@ class Rates(_Model):
             age_profile={**default_age_profile(), **self.age_profile},
             deprivation={**default_deprivation(), **self.deprivation},
             seasonality={**default_seasonality(), **self.seasonality},
-            female_factor=self.female_factor,
-            need_growth=self.need_growth,
+            female_factor={**_FEMALE_DEFAULT, **self.female_factor},
+            need_growth={**_GROWTH_DEFAULT, **self.need_growth},
             overdispersion=self.overdispersion,
         )
 
@@ -157,6 +183,9 @@ class Pathway(_Model):
             roughly 7-8 million spells for 16 million referrals]).
         follow_ups: Outpatient follow-ups per completed pathway (1.8 [K: about 2 follow-ups per
             first attendance nationally]).
+        fifo_share: Share of each month's capacity given to the longest waiters; the rest is
+            spread over the list whatever the wait (clinical priority, patient choice of date,
+            sub-specialty queues) (0.5 [K]); 1 = strict first in, first out.
         initial_list_months: Waiting list at the start, in months of capacity (3 [K: the 2013
             RTT incomplete list was about 3 million, about 3 months of clock stops]).
         wait_coefficient: Utility per month of expected wait at choice sensitivity 1 (-0.15 [K:
@@ -169,6 +198,7 @@ class Pathway(_Model):
 
     conversion: float = Field(default=0.45, gt=0.0, le=1.0)
     follow_ups: float = Field(default=1.8, ge=0.0, le=20.0)
+    fifo_share: float = Field(default=0.5, ge=0.0, le=1.0)
     initial_list_months: float = Field(default=3.0, ge=0.0, le=36.0)
     wait_coefficient: float = Field(default=-0.15, le=0.0)
     quality_coefficient: float = Field(default=0.3, ge=0.0)

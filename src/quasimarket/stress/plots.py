@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 _MILLION = 1e6
+#: Draws per trace in the interactive (plotly) charts, which embed their data in the HTML.
+PLOTLY_MAX_DRAWS = 20_000
 
 
 def _matplotlib() -> Any:
@@ -131,7 +133,9 @@ def plotly_figures(tables: dict[str, pd.DataFrame]) -> list[Any]:
     figures = []
     for party in dict.fromkeys(summary["party"]):
         fig = go.Figure()
-        rows = outcomes[(outcomes["party"] == party) & (outcomes["draw"] > 0)]
+        # interactive charts embed their data: use at most the first 20,000 draws per trace
+        shown = (outcomes["draw"] > 0) & (outcomes["draw"] <= PLOTLY_MAX_DRAWS)
+        rows = outcomes[(outcomes["party"] == party) & shown]
         for design, group in rows.groupby("design", sort=False):
             fig.add_trace(
                 go.Histogram(

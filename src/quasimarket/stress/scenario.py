@@ -562,6 +562,14 @@ def check_references(scenario: Scenario, *, file: str | None = None) -> None:
                 expected="a normal, lognormal, triangular or interval_80 volume",
                 fix="describe the line's volume with interval_80 or a continuous distribution",
             )
+        if scenario.volume_spec(scenario.lines[line_ids.index(lid)]) is None:
+            raise ConfigError(
+                f"line '{lid}' is correlated but its volume has no distribution",
+                file=file,
+                location=where,
+                expected=f"an uncertainty.volume entry for '{lid}' (or a \"*\" entry)",
+                fix=f"add [uncertainty.volume.{lid}] with interval_80 or a distribution",
+            )
     names = [d.name for d in scenario.designs]
     if len(set(names)) != len(names):
         raise ConfigError(

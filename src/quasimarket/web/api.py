@@ -355,6 +355,7 @@ def submit(request: Request, ws: WS, kind: str, scenario: Json) -> Json:
 
     payload: Json = {
         "owner": ws.user,
+        "scheduler": state(request).config.scheduler,
         "name": scenario.get("name", kind),
         "scenario": json.loads(json.dumps(scenario)),
     }
@@ -363,7 +364,12 @@ def submit(request: Request, ws: WS, kind: str, scenario: Json) -> Json:
     return jobs.get(ws.user, job_id)
 
 
-@router.post("/simulation/jobs", responses=ERRORS, dependencies=[Csrf], status_code=202)
+@router.post(
+    "/simulation/jobs",
+    responses={**ERRORS, 501: {"description": "No simulation engine installed"}},
+    dependencies=[Csrf],
+    status_code=202,
+)
 def simulation_job(request: Request, ws: WS, body: SimulationRequest) -> Json:
     """Start a simulation in the background (501 when the engine is not installed)."""
     if not simulation.available():

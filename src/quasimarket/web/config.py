@@ -47,6 +47,8 @@ class WebConfig:
         economy_seed: Seed of the built-in small economy.
         allowed_hosts: Host headers accepted (DNS-rebinding guard); default: loopback names
             on loopback, anything otherwise.
+        scheduler: A Dask scheduler address: the worker hands each stress test's or
+            simulation's draw chunks to that cluster (the engines' own ``scheduler=``).
     """
 
     data_dir: Path = field(default_factory=lambda: Path("quasimarket-web"))
@@ -57,6 +59,7 @@ class WebConfig:
     secure_cookies: bool | None = None
     economy_seed: int = 0
     allowed_hosts: tuple[str, ...] | None = None
+    scheduler: str | None = None
 
     @property
     def users_path(self) -> Path:

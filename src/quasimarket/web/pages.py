@@ -549,16 +549,33 @@ def runs_page(request: Request, kind: str = "") -> Response:
 
 
 @router.get("/runs/compare", response_class=HTMLResponse)
-def compare_page(request: Request, a: str = "", b: str = "") -> Response:
-    """Two runs side by side."""
+def compare_page(
+    request: Request, a: str = "", b: str = "", org: str = "", metric: str = ""
+) -> Response:
+    """Two runs side by side (two simulations: one measure of both, with bands)."""
     ws = workspace(request)
     result = runs_view.compare(ws, a, b)
+    figure, series = None, {}
+    if result.a.kind == result.b.kind == "simulation":
+        monthly_a = runs_view.table(ws, a, "monthly")
+        monthly_b = runs_view.table(ws, b, "monthly")
+        orgs = list(dict.fromkeys(monthly_a["org_code"].astype(str)))
+        metrics = list(dict.fromkeys(monthly_a["metric"].astype(str)))
+        org = org if org in orgs else (orgs[0] if orgs else "")
+        default = "waiting_list" if "waiting_list" in metrics else (metrics[0] if metrics else "")
+        metric = metric if metric in metrics else default
+        if org and metric:
+            fig = simulation.compare_figure(monthly_a, monthly_b, org, metric)
+            figure = (views.figure_json(fig), str(fig.layout.title.text))
+        series = {"orgs": orgs, "metrics": metrics, "org": org, "metric": metric}
     return render(
         request,
         "compare.html",
         title="Compare runs",
         active="runs",
         comparison=result,
+        figure=figure,
+        series=series,
         tables=views.table(result.tables),
         numeric=views.table(result.numeric, limit=300),
     )

@@ -52,16 +52,29 @@ _cache: OrderedDict[tuple[str, str], PricingResult] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-@lru_cache(maxsize=4)
+_build_lock = threading.Lock()
+
+
 def economy(seed: int = 0) -> Economy:
-    """The built-in small synthetic economy (cached)."""
+    """The built-in small synthetic economy (built once, by one thread)."""
+    with _build_lock:
+        return _economy(seed)
+
+
+def tariff(seed: int = 0) -> TariffTable:
+    """The synthetic price catalogue of the built-in economy (built once, by one thread)."""
+    with _build_lock:
+        return _tariff(seed)
+
+
+@lru_cache(maxsize=4)
+def _economy(seed: int) -> Economy:
     return small_economy(seed=seed)
 
 
 @lru_cache(maxsize=4)
-def tariff(seed: int = 0) -> TariffTable:
-    """The synthetic price catalogue of the built-in economy (cached)."""
-    return TariffTable.from_economy(economy(seed))
+def _tariff(seed: int) -> TariffTable:
+    return TariffTable.from_economy(_economy(seed))
 
 
 def check_activity_upload(filename: str, data: bytes) -> str:

@@ -88,7 +88,7 @@ def run(job: Path, store: Path, payload: dict[str, Any]) -> str:
             share = done / total if total else 1.0
             update_job(job, progress=share, message=f"{done:,} of {total:,} draws")
 
-    result = simulate(scenario, progress=progress)
+    result = simulate(scenario, scheduler=payload.get("scheduler"), progress=progress)
     update_job(job, message="storing the run", progress=1.0)
     options: dict[str, Any] = {"source": "web"}
     if "owner" in inspect.signature(result.save).parameters:
@@ -119,6 +119,34 @@ def series_figure(monthly: pd.DataFrame, org: str, metric: str) -> Any:
         ]
     )
     fig.update_layout(title=f"{org}: {metric.replace('_', ' ')} by month", height=360)
+    return fig
+
+
+def compare_figure(monthly_a: pd.DataFrame, monthly_b: pd.DataFrame, org: str, metric: str) -> Any:
+    """Two runs' monthly metric for one organisation: each mean with its P5-P95 band."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for label, frame, colour in (("a", monthly_a, "0,94,184"), ("b", monthly_b, "218,41,28")):
+        rows = frame[(frame["org_code"] == org) & (frame["metric"] == metric)]
+        x = rows["month"].astype(str).tolist()
+        fig.add_trace(
+            go.Scatter(x=x, y=rows["p95"], line={"width": 0}, showlegend=False, hoverinfo="skip")
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=rows["p5"],
+                fill="tonexty",
+                fillcolor=f"rgba({colour},0.18)",
+                line={"width": 0},
+                name=f"run {label}: P5 to P95",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(x=x, y=rows["mean"], line={"color": f"rgb({colour})"}, name=f"run {label}")
+        )
+    fig.update_layout(title=f"{org}: {metric.replace('_', ' ')} by month, runs a and b", height=380)
     return fig
 
 

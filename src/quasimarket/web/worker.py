@@ -59,7 +59,7 @@ def _stress(path: Path, store: Path, payload: dict[str, Any]) -> str:
                 message=f"{done:,} of {total:,} draws",
             )
 
-    result = run_stress(scenario, progress=progress)
+    result = run_stress(scenario, scheduler=payload.get("scheduler"), progress=progress)
     update_job(path, message="storing the run", progress=1.0)
     with store_lock(store):
         return save_run(result, store, source="web", owner=payload.get("owner"))

@@ -1,0 +1,1 @@
+"""Peer implementations used only by the benchmarks (not part of the package)."""
