@@ -106,6 +106,12 @@ class SimulationState:
         rtt_share: Share of each provider's list within 18 weeks, last month (D, V).
         payments: Last year's payments £ (D, C, V, P) (set at year end).
         forms: Contract form per service this year (rules may change it before pricing).
+        rate_overrides: National rates a regime overrides this year (``"mret"``, ``"cquin"``;
+            a value of None switches the rule off); absent keys follow the payment calendar.
+        commissioner_cost: Extra commissioner costs £ this year (D, C) set by behaviour rules
+            (transaction and coordination costs); deducted from the position, reset each year.
+        records: Blocks of rows behaviour rules emit, by run-table name (each block a mapping
+            column → equal-length 1-D array; stored with the run as one table per name).
     """
 
     compiled: Compiled
@@ -122,6 +128,9 @@ class SimulationState:
     rtt_share: FloatArray
     payments: FloatArray
     forms: dict[str, str] = field(default_factory=dict)
+    rate_overrides: dict[str, float | None] = field(default_factory=dict)
+    commissioner_cost: FloatArray | None = None
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +158,7 @@ class ChunkOutput:
     pod_payment: FloatArray
     conservation: FloatArray
     demand: FloatArray
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _demand_draws(compiled: Compiled, draws: npt.NDArray[np.int64]) -> FloatArray:
@@ -209,14 +219,14 @@ def _pay_year(state: SimulationState, value: FloatArray, y: int) -> tuple[FloatA
             paid = cost_per_case.cost_per_case(
                 state.year_activity[..., p], price=compiled.price[y][None, None, :, p]
             ).payment
-            mret_rate = compiled.mret_rate[y]
+            mret_rate = state.rate_overrides.get("mret", compiled.mret_rate[y])
             if pod == "non_elective" and mret_rate is not None:
                 baseline = compiled.plan[..., p] * compiled.price[y][None, :, p]
                 paid = mret.marginal_rate_emergency(
                     paid, baseline_value=baseline[None], rate=mret_rate
                 ).paid
             pay[..., p] = paid
-    rate = compiled.cquin_rate[y]
+    rate = state.rate_overrides.get("cquin", compiled.cquin_rate[y])
     if rate is not None:
         earned = cquin.cquin_payment(
             pay,
@@ -293,6 +303,7 @@ def run_chunk(compiled: Compiled, start: int, stop: int) -> ChunkOutput:
         rtt_share=np.ones((n_d, n_v)),
         payments=np.zeros((n_d, n_c, n_v, _N_P)),
         forms=dict(compiled.forms[0]),
+        commissioner_cost=np.zeros((n_d, n_c)),
     )
     n_cm, n_pm = len(COMMISSIONER_MONTHLY), len(PROVIDER_MONTHLY)
     comm = np.zeros((n_d, n_t, n_c, _N_P + n_cm), dtype=np.float32)
@@ -440,9 +451,15 @@ def run_chunk(compiled: Compiled, start: int, stop: int) -> ChunkOutput:
         comm_y[:, y, :, 3] = compiled.other_spend[y][None, :]
         comm_y[:, y, :, 4] = compiled.lever_cost[y][None, :]
         comm_y[:, y, :, 5] = gap
+        extra = state.commissioner_cost if state.commissioner_cost is not None else 0.0
         comm_y[:, y, :, 6] = (
-            compiled.allocation[y] - spend - compiled.other_spend[y] - compiled.lever_cost[y]
+            compiled.allocation[y]
+            - spend
+            - compiled.other_spend[y]
+            - compiled.lever_cost[y]
+            - extra
         )
+        state.commissioner_cost = np.zeros((n_d, n_c))
         income = pay.sum(axis=(1, 3))
         prov_y[:, y, :, 0] = income
         prov_y[:, y, :, 1] = cost_v
@@ -473,6 +490,7 @@ def run_chunk(compiled: Compiled, start: int, stop: int) -> ChunkOutput:
         pod_payment=pod_pay,
         conservation=conservation,
         demand=demand.reshape(n_d, n_y, 12, n_c, -1).sum(axis=2),
+        records=state.records,
     )
 
 

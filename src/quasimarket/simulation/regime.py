@@ -100,9 +100,13 @@ class Regime(_Model):
         settlements: Apply a year-end settlement when a commissioner's outturn exceeds what it
             can afford (``settlement.year_end_settlement`` with ``settlement_rule``).
         settlement_rule: ``pay_in_full``, ``cap_at_affordable`` or ``split_gap`` (002@250676).
-        tendering: Reserved for issue #6 (no tendering behaviour ships yet; must be false).
+        tendering: Add the ``procurement`` behaviour (tendering decisions at contract renewal,
+            :mod:`quasimarket.behaviour.procurement`).
         behaviours: Names of registered behaviour rules (:data:`BEHAVIOURS`), called in order.
         behaviour_options: Options per behaviour name.
+        preset: A named regime preset (:mod:`quasimarket.regimes`) applied from the first year.
+        path: A regime path ``"hsca-2013@2013/14,stp-2016@2016/17"`` (instead of ``preset``).
+        switches: Preset switches overridden for every regime of the preset or path.
     """
 
     name: str = "current rules"
@@ -121,6 +125,9 @@ class Regime(_Model):
     tendering: bool = False
     behaviours: list[str] = Field(default_factory=list)
     behaviour_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    preset: str | None = None
+    path: str | None = None
+    switches: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("contract_forms")
     @classmethod
@@ -142,19 +149,25 @@ CURRENT_RULES = Regime()
 def make_behaviours(regime: Regime, *, file: str | None = None) -> list[BehaviourRule]:
     """Instantiate the regime's behaviour rules.
 
+    A regime with a ``preset`` or ``path`` first gets the regime-path rule of
+    :mod:`quasimarket.regimes` (which runs the institutional behaviour rules of each era);
+    ``tendering = true`` adds the ``procurement`` rule.
+
     Raises:
-        ConfigError: an unknown behaviour name, or tendering switched on (not yet available).
+        ConfigError: an unknown behaviour name, regime preset or switch; a bad regime path; a
+            behaviour option outside its documented range.
     """
-    if regime.tendering:
-        raise ConfigError(
-            "tendering is not available yet (it arrives with the regimes of issue #6)",
-            file=file,
-            location="regime.tendering",
-            expected="tendering = false",
-            fix="remove regime.tendering or set it to false",
-        )
+    import quasimarket.behaviour  # noqa: F401  (registers the institutional behaviour rules)
+
     rules: list[BehaviourRule] = []
-    for name in regime.behaviours:
+    if regime.preset is not None or regime.path is not None or regime.switches:
+        from quasimarket.regimes.path import regime_path_rule
+
+        rules.append(regime_path_rule(regime, file=file))
+    names = list(regime.behaviours)
+    if regime.tendering and "procurement" not in names:
+        names.append("procurement")
+    for name in names:
         if name not in BEHAVIOURS:
             from quasimarket.errors import summarise_items
 

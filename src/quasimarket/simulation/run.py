@@ -111,6 +111,7 @@ class SimulationResult:
     conservation: FloatArray
     demand: FloatArray
     timings: dict[str, Any] = field(default_factory=dict)
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     # -- convenient views -------------------------------------------------------------------
     @property
@@ -262,6 +263,7 @@ class SimulationResult:
             "organisations": organisations,
             "conservation": conservation,
             "attribution": self.attribution() if len(c.years) > 1 else pd.DataFrame(),
+            **self.records,
         }
 
     def save(self, store: str | Path | None = None, *, source: str | None = None) -> str:
@@ -410,6 +412,10 @@ def simulate(
     def cat(name: str) -> Any:
         return np.concatenate([getattr(p, name) for p in ordered], axis=0)
 
+    records: dict[str, pd.DataFrame] = {}
+    for name in sorted({key for part in ordered for key in part.records}):
+        blocks = [pd.DataFrame(b) for part in ordered for b in part.records.get(name, [])]
+        records[name] = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
     finished = time.perf_counter()
     result = SimulationResult(
         scenario=scenario,
@@ -422,6 +428,7 @@ def simulate(
         pod_payment=cat("pod_payment"),
         conservation=cat("conservation"),
         demand=cat("demand"),
+        records=records,
         timings={
             "compile_s": compiled_at - started,
             "simulate_s": finished - compiled_at,
