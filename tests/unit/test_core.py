@@ -108,3 +108,38 @@ def test_cli_exit_code_from_typer_exit_is_kept() -> None:
         assert main(["exit-three"]) == 3
     finally:
         app.registered_commands = [c for c in app.registered_commands if c.name != "exit-three"]
+
+
+def test_ctrl_c_exits_130_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    from quasimarket.cli.main import app, main
+
+    @app.command("interrupt-me", hidden=True)
+    def _interrupt() -> None:
+        raise KeyboardInterrupt
+
+    try:
+        code = main(["interrupt-me"])
+    finally:
+        app.registered_commands = [c for c in app.registered_commands if c.name != "interrupt-me"]
+    assert code == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_load_toml_reports_each_problem_once(tmp_path: Path) -> None:
+    from quasimarket.io.config_files import load_toml
+
+    with pytest.raises(ConfigError, match="scenario file not found"):
+        load_toml(tmp_path / "missing.toml", what="scenario")
+    binary = tmp_path / "b.toml"
+    binary.write_bytes(b"a = 1\n\x00\x01")
+    with pytest.raises(ConfigError, match="not text"):
+        load_toml(binary, what="scenario")
+    broken = tmp_path / "s.toml"
+    broken.write_text('name = "x"\ndraws = \n')
+    with pytest.raises(ConfigError) as info:
+        load_toml(broken, what="scenario")
+    assert info.value.location == "line 2, column 9"
+    assert "draws =" in info.value.problem
+    good = tmp_path / "g.toml"
+    good.write_text('name = "x"\n[a]\nb = 2\n')
+    assert load_toml(good, what="scenario") == {"name": "x", "a": {"b": 2}}

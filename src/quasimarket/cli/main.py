@@ -10,7 +10,18 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from quasimarket.cli import contract, demo, economy, price, runs, serve, simulate, stress, structure
+from quasimarket.cli import (
+    contract,
+    demo,
+    economy,
+    price,
+    regimes,
+    runs,
+    serve,
+    simulate,
+    stress,
+    structure,
+)
 from quasimarket.errors import QuasimarketError, from_validation_error
 
 app = typer.Typer(
@@ -47,7 +58,7 @@ def _root(
     """Model the English NHS commissioning quasi-market."""
 
 
-for group in (structure, economy, contract, price, stress, simulate, runs, serve, demo):
+for group in (structure, economy, contract, price, stress, simulate, regimes, runs, serve, demo):
     group.register(app)
 
 
@@ -83,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         _print_error(f"{error.strerror or error}: {error.filename}")
         return _exit(2, argv)
-    return _exit(result if isinstance(result, int) else 0, argv)
+    code = result if isinstance(result, int) else 0
+    if code == 130:  # typer turns Ctrl-C into exit code 130 without raising
+        err_console().print("[bold red]interrupted[/]: nothing was written")
+    return _exit(code, argv)
 
 
 def _print_error(message: str) -> None:

@@ -52,6 +52,17 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--list", help="List the built-in scenarios and exit.")
         ] = False,
         json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        regime: Annotated[
+            str | None,
+            typer.Option("--regime", help="Run under a regime preset (quasimarket regimes list)."),
+        ] = None,
+        regime_path: Annotated[
+            str | None,
+            typer.Option(
+                "--regime-path",
+                help="Switch regimes at years, e.g. hsca-2013@2013/14,stp-2016@2016/17.",
+            ),
+        ] = None,
     ) -> None:
         """Simulate a health economy month by month and store the run (kind simulation)."""
         from quasimarket.cli._output import console, emit_json, err_console
@@ -65,6 +76,10 @@ def register(app: typer.Typer) -> None:
                 console().print(f"[bold]{name}[/]: {text}", highlight=False)
             return
         spec = _scenario(scenario_file, example)
+        if regime is not None or regime_path is not None:
+            from quasimarket.regimes import apply_regime
+
+            spec = apply_regime(spec, regime=regime, path=regime_path, years=years)
         quiet = json_out or not sys.stderr.isatty()
 
         def progress(done: int, total: int) -> None:

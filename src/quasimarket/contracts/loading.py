@@ -7,8 +7,6 @@ for content), what was expected and how to fix it.
 
 from __future__ import annotations
 
-import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from quasimarket.contracts.keys import DOC, describe_loc, field_description
 from quasimarket.contracts.model import Contract
 from quasimarket.contracts.terms import MECHANISMS
 from quasimarket.errors import ConfigError, QuasimarketError
+from quasimarket.io.config_files import parse_toml, read_config_text
 
 __all__ = ["MAX_CONTRACT_BYTES", "load_contract", "parse_contract"]
 
@@ -26,7 +25,6 @@ __all__ = ["MAX_CONTRACT_BYTES", "load_contract", "parse_contract"]
 MAX_CONTRACT_BYTES = 1024**2
 
 _TAGS = frozenset(MECHANISMS) | frozenset(RULES)
-_TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
 def load_contract(path: str | Path, *, max_bytes: int = MAX_CONTRACT_BYTES) -> Contract:
@@ -40,40 +38,14 @@ def load_contract(path: str | Path, *, max_bytes: int = MAX_CONTRACT_BYTES) -> C
         ConfigError: the file is missing, too large, not UTF-8 text, not valid TOML, or not a
             valid contract; the message names the file, the place and the fix.
     """
-    file = Path(path)
-    if not file.exists():
-        raise ConfigError("contract file not found", file=file, fix="check the path and name")
-    if file.is_dir():
-        raise ConfigError("is a folder, not a contract file", file=file, fix="give a .toml file")
-    size = file.stat().st_size
-    if size > max_bytes:
-        raise ConfigError(
-            f"file is too large for a contract ({size / 1024:,.0f} KiB)",
-            file=file,
-            expected=f"a TOML contract of at most {max_bytes / 1024:,.0f} KiB",
-            fix="check this is the contract file; activity and tariff tables are given "
-            "separately to `quasimarket price`",
-        )
-    raw = file.read_bytes()
-    if b"\x00" in raw:
-        raise ConfigError(
-            "file is not text (it contains NUL bytes)",
-            file=file,
-            expected="a UTF-8 TOML contract file",
-            fix="give the .toml contract file (write one with `quasimarket contract new`)",
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise ConfigError(
-            f"file is not UTF-8 text (byte 0x{raw[err.start]:02x} at line {line})",
-            file=file,
-            location=f"line {line}",
-            expected="UTF-8 text",
-            fix="re-save the file as UTF-8",
-        ) from None
-    return parse_contract(text, source=str(file))
+    text = read_config_text(
+        path,
+        what="contract",
+        max_bytes=max_bytes,
+        fix_not_text="check this is the contract file (write one with `quasimarket contract "
+        "new`); activity and tariff tables are given separately to `quasimarket price`",
+    )
+    return parse_contract(text, source=str(path))
 
 
 def parse_contract(text: str, *, source: str = "<string>") -> Contract:
@@ -82,10 +54,12 @@ def parse_contract(text: str, *, source: str = "<string>") -> Contract:
     Raises:
         ConfigError: TOML syntax error (with line and column) or invalid contract content.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise _toml_error(err, text, source) from None
+    data = parse_toml(
+        text,
+        source=source,
+        fix=f"correct the syntax at that place (see {DOC}; `quasimarket contract new` writes "
+        "a valid template)",
+    )
     return contract_from_data(data, source=source)
 
 
@@ -101,30 +75,6 @@ def contract_from_data(data: dict[str, Any], *, source: str = "<data>") -> Contr
         raise type(err)(
             err.problem, file=source, location=err.location, expected=err.expected, fix=err.fix
         ) from None
-
-
-def _toml_error(err: tomllib.TOMLDecodeError, text: str, source: str) -> ConfigError:
-    message = str(err)
-    match = _TOML_WHERE.search(message)
-    location = None
-    shown = ""
-    if match:
-        line, column = int(match.group(1)), int(match.group(2))
-        location = f"line {line}, column {column}"
-        message = message[: match.start()]
-        lines = text.splitlines()
-        if 1 <= line <= len(lines):
-            shown = f": {lines[line - 1].strip()[:80]!r}"
-    elif "end of document" in message:
-        location = f"line {text.count(chr(10)) + 1} (end of file)"
-    return ConfigError(
-        f"TOML syntax error: {message.rstrip('.')}{shown}",
-        file=source,
-        location=location,
-        expected='TOML: key = value lines, strings in "quotes", tables in brackets',
-        fix=f"correct the syntax at that place (see {DOC}; `quasimarket contract new` writes "
-        "a valid template)",
-    )
 
 
 def _validation_error(err: ValidationError, data: dict[str, Any], source: str) -> ConfigError:

@@ -11,16 +11,15 @@ opens offline. Money is rounded to whole pounds for display only.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from quasimarket.errors import ConfigError
 from quasimarket.io import atomic_write_text
 from quasimarket.runs import RunStore
+from quasimarket.runs.report_html import html_table, load_run, png_img, report_page
 from quasimarket.simulation.spc import xmr
 
 __all__ = ["render_simulation_report", "spc_figure", "write_simulation_report"]
@@ -109,18 +108,8 @@ def render_simulation_report(store: RunStore, run_id: str) -> str:
         ConfigError: the run is not a simulation run.
     """
     from quasimarket.stress.plots import png_bytes
-    from quasimarket.stress.report import _CSS, _img, _table
 
-    record = store.get(run_id)
-    if record.kind != "simulation":
-        raise ConfigError(
-            f"run {record.run_id} is a {record.kind} run, not a simulation",
-            location="run id",
-            expected="the id of a simulation run",
-            fix="list simulation runs with `quasimarket runs list --kind simulation`",
-        )
-    tables = {name: store.table(record.run_id, name) for name in record.tables}
-    scenario = record.scenario()
+    record, tables, scenario = load_run(store, run_id, kind="simulation", label="simulation")
     monthly, summary = tables["monthly"], tables["summary"]
     months = sorted(monthly["month"].unique())
     parts = [
@@ -130,7 +119,7 @@ def render_simulation_report(store: RunStore, run_id: str) -> str:
         f"years {html.escape(str(scenario.get('years')))}, quasimarket {record.package_version}."
         "</p>",
         "<h2>England totals by financial year</h2>",
-        _table(summary),
+        html_table(summary),
     ]
     # SPC: national emergency spells against plan (plan = last year's outturn, the re-basing
     # rule; the first year's plan is its own outturn).
@@ -146,7 +135,7 @@ def render_simulation_report(store: RunStore, run_id: str) -> str:
         f"{chart.lower:,.0f}-{chart.upper:,.0f} (±3σ, σ from the mean moving range of the first "
         f"{min(24, len(values))} months); {int(chart.special_cause.sum())} special-cause "
         "point(s) (outside the limits, or 7 in a row on one side of the mean).</p>",
-        _img(png_bytes(spc_figure(months, values, plan, "Emergency spells, England, monthly"))),
+        png_img(png_bytes(spc_figure(months, values, plan, "Emergency spells, England, monthly"))),
     ]
     spend = _series(monthly, "commissioner", "spend_gbp")
     largest = (
@@ -154,7 +143,7 @@ def render_simulation_report(store: RunStore, run_id: str) -> str:
     )
     parts += [
         "<h2>Contract spend by commissioner</h2>",
-        _img(png_bytes(_bands_figure(spend, largest, "Monthly contract spend", 1e6, "£m"))),
+        png_img(png_bytes(_bands_figure(spend, largest, "Monthly contract spend", 1e6, "£m"))),
     ]
     orgs = tables["organisations"]
     rtt = _series(monthly, "provider", "rtt_within_18_weeks")
@@ -174,7 +163,7 @@ def render_simulation_report(store: RunStore, run_id: str) -> str:
         region = region.reset_index().rename(columns={"region_code": "org_code"})
         parts += [
             "<h2>Waiting times by region (small multiples)</h2>",
-            _img(
+            png_img(
                 png_bytes(
                     _bands_figure(
                         region,
@@ -206,22 +195,73 @@ def render_simulation_report(store: RunStore, run_id: str) -> str:
             "<p>Change in commissioner contract spend between the first and last year, split "
             "over demography, need, referral, capacity, price and payment rules with the exact "
             "Shapley value of the spend chain (components add up to the total).</p>",
-            _table(england),
-            _img(png_bytes(_attribution_figure(attribution))),
+            html_table(england),
+            png_img(png_bytes(_attribution_figure(attribution))),
         ]
+    parts += _behaviour_sections(tables)
     parts += [
         "<h2>Conservation checks</h2>",
-        _table(tables["conservation"]),
-        "<h2>Scenario</h2>",
-        f"<pre>{html.escape(json.dumps(scenario, indent=2))}</pre>",
-        "<h2>Provenance</h2>",
-        f"<pre>{html.escape(json.dumps(record.manifest, indent=2, default=str))}</pre>",
+        html_table(tables["conservation"]),
     ]
-    title = html.escape(str(scenario.get("name", record.run_id)))
-    return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-        f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>"
-    )
+    return report_page(record, scenario, parts)
+
+
+#: Institutional behaviour tables (issue #6): table → (heading, keys, numeric columns shown).
+_BEHAVIOUR_TABLES = {
+    "regimes": ("Regime by year", ["financial_year", "regime", "behaviours"], []),
+    "tendering": (
+        "Procurement decisions at renewal (mean over draws)",
+        ["financial_year", "service"],
+        ["competitive_tender", "provider_changed", "transaction_cost_gbp"],
+    ),
+    "settlements": (
+        "Year-end settlements (mean over draws and contracts)",
+        ["financial_year"],
+        ["below_outturn", "formal_gbp", "settled_gbp", "gap_gbp", "non_recurrent_gbp"],
+    ),
+    "contract_forms": (
+        "Retreat to block contracts (share of commissioners)",
+        ["financial_year"],
+        ["stressed", "on_block", "local_variation", "mret_baseline_moved"],
+    ),
+    "fragmentation": (
+        "Fragmented pathways (mean over draws and commissioners)",
+        ["financial_year", "pathway"],
+        ["commissioners", "coordination_cost_gbp", "disruption"],
+    ),
+    "co_commissioning": (
+        "Primary care co-commissioning (share delegated; £ mean)",
+        ["financial_year"],
+        ["delegated", "reinvested_gbp", "diverted_gbp"],
+    ),
+    "public_health": (
+        "Public health grant (mean over draws)",
+        ["financial_year"],
+        ["grant_gbp", "other_services_gbp", "retendered_services"],
+    ),
+    "alliance": (
+        "Alliance membership and withdrawals (share of providers)",
+        ["financial_year"],
+        ["member", "conflict", "withdrew"],
+    ),
+}
+
+
+def _behaviour_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """HTML sections for the institutional behaviour tables present in the run."""
+
+    parts: list[str] = []
+    for name, (heading, keys, values) in _BEHAVIOUR_TABLES.items():
+        frame = tables.get(name)
+        if frame is None or not len(frame):
+            continue
+        shown = (
+            frame[keys].drop_duplicates()
+            if not values
+            else frame.groupby(keys, as_index=False)[values].mean()
+        )
+        parts += [f"<h2>{html.escape(heading)}</h2>", html_table(shown)]
+    return parts
 
 
 def write_simulation_report(store: RunStore, run_id: str, out: str | Path) -> Path:

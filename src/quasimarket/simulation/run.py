@@ -137,9 +137,12 @@ class SimulationResult:
         rtt = months[:, :, len(PODS) + 1]
         weight = months[:, :, len(PODS)]
         ok = np.isfinite(rtt)
-        rtt_year = (
-            np.where(ok, rtt * weight, 0.0).sum(axis=1)
-            / np.maximum(np.where(ok, weight, 0).sum(axis=1), 1e-9)
+        waiting = np.where(ok, weight, 0).sum(axis=1)
+        # An empty list has nobody waiting over 18 weeks: the incomplete-pathway share is 100%.
+        rtt_year = np.where(
+            waiting > 0,
+            np.where(ok, rtt * weight, 0.0).sum(axis=1) / np.maximum(waiting, 1e-9),
+            1.0,
         ).reshape(len(years), 12)[:, -1]
         frame = pd.DataFrame({"financial_year": years})
         for p, pod in enumerate(PODS):
@@ -415,7 +418,13 @@ def simulate(
     records: dict[str, pd.DataFrame] = {}
     for name in sorted({key for part in ordered for key in part.records}):
         blocks = [pd.DataFrame(b) for part in ordered for b in part.records.get(name, [])]
-        records[name] = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
+        frame = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
+        if len(frame.columns) and "draw" not in frame.columns:  # one copy per chunk
+            frame = frame.drop_duplicates(ignore_index=True)
+        keys = [k for k in ("financial_year", "draw") if k in frame.columns]
+        if keys:  # the same rows in the same order whatever the chunking
+            frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+        records[name] = frame
     finished = time.perf_counter()
     result = SimulationResult(
         scenario=scenario,

@@ -23,7 +23,6 @@ Rates, pathway, demography and finance parameters default to the [K] values in
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -37,8 +36,9 @@ from pydantic import (
     field_validator,
 )
 
-from quasimarket.errors import ConfigError, InputError, from_validation_error
+from quasimarket.errors import ConfigError, from_validation_error
 from quasimarket.financial_year import FinancialYear
+from quasimarket.io.config_files import load_toml
 from quasimarket.simulation.parameters import (
     DEMAND_PODS,
     default_age_profile,
@@ -399,30 +399,12 @@ def load_simulation_scenario(path: str | Path) -> SimulationScenario:
         ConfigError: bad content.
     """
     file = Path(path)
-    if not file.is_file():
-        raise InputError(
-            "the scenario file does not exist",
-            file=file,
-            expected="a TOML scenario file",
-            fix="check the path, or use --example NAME for a built-in scenario",
-        )
-    try:
-        data = tomllib.loads(file.read_text("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(
-            "the scenario file is not UTF-8 text",
-            file=file,
-            expected="a UTF-8 TOML file",
-            fix="save it as UTF-8",
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(
-            f"the scenario file is not valid TOML: {error}",
-            file=file,
-            location=str(error).rsplit("(", 1)[-1].rstrip(")") if "(" in str(error) else None,
-            expected="TOML (key = value, [sections])",
-            fix="fix the syntax at the line shown",
-        ) from None
+    data = load_toml(
+        file,
+        what="scenario",
+        fix_missing="check the path, or use --example NAME for a built-in scenario",
+        fix_syntax="fix the syntax at the line shown",
+    )
     return parse_simulation_scenario(data, file=str(file))
 
 

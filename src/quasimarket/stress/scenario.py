@@ -12,8 +12,6 @@ design or the uncertainty names must exist; correlation matrices must be valid).
 
 from __future__ import annotations
 
-import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from quasimarket.errors import ConfigError, from_validation_error, summarise_items
+from quasimarket.io.config_files import parse_toml, read_config_text
 from quasimarket.stress.distributions import Continuous, VolumeDistribution
 
 __all__ = [
@@ -733,21 +732,9 @@ def parse_scenario(
             invalid field, or a bad cross-reference.
     """
     if isinstance(data, str):
-        try:
-            raw = tomllib.loads(data)
-        except tomllib.TOMLDecodeError as error:
-            # Python < 3.14 has no lineno/colno attributes: read them from the message,
-            # which ends "(at line L, column C)".
-            found = re.search(r"line (\d+), column (\d+)", str(error))
-            line = getattr(error, "lineno", None) or (int(found.group(1)) if found else None)
-            col = getattr(error, "colno", None) or (int(found.group(2)) if found else None)
-            raise ConfigError(
-                f"TOML syntax error: {str(error).split(' (at ')[0]}",
-                file=source,
-                location=f"line {line}, column {col}" if line else None,
-                expected="a valid TOML file",
-                fix="correct the syntax at that line (quotes, brackets, = signs)",
-            ) from None
+        raw = parse_toml(
+            data, source=source, fix="correct the syntax at that line (quotes, brackets, = signs)"
+        )
     else:
         raw = dict(data)
     fmt = raw.get("format", SCENARIO_FORMAT)
@@ -817,38 +804,12 @@ def load_scenario(path: str | Path) -> Scenario:
             :func:`parse_scenario`.
     """
     file = Path(path)
-    if not file.is_file():
-        raise ConfigError(
-            "scenario file not found",
-            file=file,
-            fix="check the path, or run a built-in example with --example "
-            "(list them with `quasimarket stress examples`)",
-        )
-    size = file.stat().st_size
-    if size > MAX_SCENARIO_BYTES:
-        raise ConfigError(
-            f"scenario file is too large ({size / 1024**2:,.1f} MiB)",
-            file=file,
-            expected=f"a hand-written TOML file under {MAX_SCENARIO_BYTES // 1024**2} MiB",
-            fix="check you gave the scenario file, not a data file",
-        )
-    raw = file.read_bytes()
-    if b"\x00" in raw:
-        raise ConfigError(
-            "scenario file is not text (it contains NUL bytes)",
-            file=file,
-            expected="a UTF-8 TOML file",
-            fix="give the .toml scenario file",
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ConfigError(
-            "scenario file is not UTF-8",
-            file=file,
-            location=f"line {line}",
-            expected="UTF-8 text",
-            fix="re-save the file as UTF-8",
-        ) from None
+    text = read_config_text(
+        file,
+        what="scenario",
+        max_bytes=MAX_SCENARIO_BYTES,
+        fix_missing="check the path, or run a built-in example with --example "
+        "(list them with `quasimarket stress examples`)",
+        fix_not_text="check you gave the scenario .toml file, not a data file",
+    )
     return parse_scenario(text, source=str(file), base_dir=file.parent)
