@@ -45,15 +45,26 @@ def test_structure_page_refuses_unknown_year_and_falls_back(client: Any) -> None
 
 
 def test_economy_page_lists_every_commissioner(client: Any) -> None:
-    from quasimarket.economy import small_economy
+    from quasimarket.economy import small_economy, synthetic_economy
 
-    eco = small_economy(seed=0)
-    page = client.get("/economy")
-    assert page.status_code == 200
-    for code in eco.commissioners["code"]:
-        assert f"<td>{code}</td>" in page.text
-    body = client.get("/api/economy").json()
-    assert [c["code"] for c in body["commissioners"]] == list(eco.commissioners["code"])
+    for source, eco in (("small", small_economy(seed=0)), ("england", synthetic_economy(seed=0))):
+        page = client.get(f"/economy?source={source}")
+        assert page.status_code == 200
+        for code in eco.commissioners["code"]:
+            assert f"<td>{code}</td>" in page.text
+        body = client.get("/api/economy", params={"source": source}).json()
+        assert [c["code"] for c in body["commissioners"]] == list(eco.commissioners["code"])
+    default = client.get("/api/economy").json()
+    assert len(default["commissioners"]) == 42  # the built-in England-like economy
+
+
+def test_real_economy_needs_a_configured_folder(client: Any) -> None:
+    page = client.get("/economy?source=real")
+    assert page.status_code == 422
+    assert "--real-data" in page.text
+    body = client.get("/api/economy", params={"source": "real"})
+    assert body.status_code == 422
+    assert "--real-data" in body.json()["fix"]
 
 
 def test_designer_reports_an_error_beside_its_field(client: Any, csrf: Any) -> None:

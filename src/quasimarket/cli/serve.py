@@ -36,13 +36,26 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Dask scheduler ADDRESS for the jobs' draw chunks (optional)."),
         ] = None,
+        real_data: Annotated[
+            Path | None,
+            typer.Option(help="Folder of the public NHS files: adds the real-data economy view."),
+        ] = None,
     ) -> None:
         """Start the web application (built-in economy; no setup, no network)."""
         import uvicorn
 
         from quasimarket.cli._output import console
+        from quasimarket.errors import ConfigError
         from quasimarket.web import WebConfig, create_app
 
+        if real_data is not None and not real_data.is_dir():
+            raise ConfigError(
+                "the real-data folder does not exist",
+                file=real_data,
+                location="--real-data",
+                expected="a folder holding the public NHS files (see docs/economy.md)",
+                fix="give the folder you downloaded the files into, or leave --real-data out",
+            )
         config = WebConfig(
             data_dir=data,
             host=host,
@@ -50,6 +63,7 @@ def register(app: typer.Typer) -> None:
             users_file=users,
             workers=workers,
             scheduler=scheduler,
+            real_data_dir=real_data,
         )
         web = create_app(config)  # refuses a non-loopback host without users
         console().print(f"quasimarket web on http://{host}:{port}/ (data in {data})")

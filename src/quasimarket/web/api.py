@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -150,10 +150,18 @@ def graph_api(_: User, year: Annotated[str, YEAR]) -> Json:
 
 
 # -- economy ------------------------------------------------------------------------------
+EconomySource = Literal["england", "small", "real"]
+
+
 @router.get("/economy", responses=ERRORS)
-def economy_api(request: Request, _: User) -> Json:
-    """The built-in economy: description, commissioners and providers."""
-    eco = service.economy(state(request).config.economy_seed)
+def economy_api(
+    request: Request,
+    _: User,
+    source: Annotated[EconomySource, Query(description="england, small or real")] = "england",
+) -> Json:
+    """An economy: description, commissioners and providers (built-in England by default)."""
+    config = state(request).config
+    eco = service.economy_for_view(source, seed=config.economy_seed, real_dir=config.real_data_dir)
     from quasimarket.economy import describe_economy
 
     return {

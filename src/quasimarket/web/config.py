@@ -44,7 +44,9 @@ class WebConfig:
         workers: Worker processes for background jobs.
         secure_cookies: Send the session cookie only over HTTPS. Default: on when not on
             loopback.
-        economy_seed: Seed of the built-in small economy.
+        economy_seed: Seed of the built-in economies.
+        real_data_dir: Folder of the public NHS files for the real-data economy view
+            (optional; ``quasimarket serve --real-data DIR``).
         allowed_hosts: Host headers accepted (DNS-rebinding guard); default: loopback names
             on loopback, anything otherwise.
         scheduler: A Dask scheduler address: the worker hands each stress test's or
@@ -58,6 +60,7 @@ class WebConfig:
     workers: int = 1
     secure_cookies: bool | None = None
     economy_seed: int = 0
+    real_data_dir: Path | None = None
     allowed_hosts: tuple[str, ...] | None = None
     scheduler: str | None = None
 

@@ -203,15 +203,16 @@ def _era_figure(timeline: list[dict[str, Any]], year: str) -> Any:
 
 
 @router.get("/economy", response_class=HTMLResponse)
-def economy_page(request: Request) -> Response:
-    """The built-in economy: summary, commissioners, providers, small multiples by region."""
+def economy_page(request: Request, source: str = "england") -> Response:
+    """An economy: summary, commissioners, providers, small multiples by region."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     from quasimarket.economy import describe_economy
 
     current_user(request)
-    eco = service.economy(state(request).config.economy_seed)
+    config = state(request).config
+    eco = service.economy_for_view(source, seed=config.economy_seed, real_dir=config.real_data_dir)
     info = describe_economy(eco)
     regions = eco.regions
     fig = make_subplots(
@@ -239,6 +240,10 @@ def economy_page(request: Request) -> Response:
         title="Economy",
         active="economy",
         info=info,
+        source=source,
+        sources=[
+            s for s in service.ECONOMY_SOURCES if s != "real" or config.real_data_dir is not None
+        ],
         commissioners=views.table(eco.commissioners),
         providers=views.table(eco.providers),
         figure=views.figure_json(fig),

@@ -21,7 +21,7 @@ import pandas as pd
 
 from quasimarket.activity import ActivityTable, load_activity, synthetic_activity_for_contract
 from quasimarket.contracts import Contract, load_contract
-from quasimarket.economy import Economy, small_economy
+from quasimarket.economy import Economy, load_real_economy, small_economy, synthetic_economy
 from quasimarket.errors import ConfigError, InputError
 from quasimarket.io import atomic_dir, atomic_write_bytes
 from quasimarket.money import round_pence
@@ -70,6 +70,53 @@ def tariff(seed: int = 0) -> TariffTable:
 @lru_cache(maxsize=4)
 def _economy(seed: int) -> Economy:
     return small_economy(seed=seed)
+
+
+#: Economies the economy view can show.
+ECONOMY_SOURCES = ("england", "small", "real")
+
+
+def economy_for_view(source: str, *, seed: int = 0, real_dir: Path | None = None) -> Economy:
+    """The economy the economy view shows.
+
+    ``"england"``: the built-in England-like economy (42 ICBs); ``"small"``: the one-ICB
+    economy that pricing uses by default; ``"real"``: 2025/26 England built from the public
+    files in *real_dir* (``quasimarket serve --real-data DIR``).
+
+    Raises:
+        ConfigError: unknown source, or ``"real"`` with no folder configured.
+    """
+    with _build_lock:
+        if source == "england":
+            return _england(seed)
+        if source == "small":
+            return _economy(seed)
+        if source == "real":
+            if real_dir is None:
+                raise ConfigError(
+                    "no real-data folder is configured for this server",
+                    location="source",
+                    expected="a server started with --real-data DIR",
+                    fix="start it with `quasimarket serve --real-data DIR`, where DIR holds the "
+                    "public NHS files (see docs/economy.md), or choose the built-in economy",
+                )
+            return _real(str(real_dir))
+    raise ConfigError(
+        f"unknown economy {source!r}",
+        location="source",
+        expected=", ".join(ECONOMY_SOURCES),
+        fix="choose one of the listed economies",
+    )
+
+
+@lru_cache(maxsize=2)
+def _england(seed: int) -> Economy:
+    return synthetic_economy(seed=seed)
+
+
+@lru_cache(maxsize=2)
+def _real(path: str) -> Economy:
+    return load_real_economy(path)
 
 
 @lru_cache(maxsize=4)
