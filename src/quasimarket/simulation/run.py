@@ -392,9 +392,9 @@ def simulate(
     else:
         from distributed import as_completed
 
-        from quasimarket.stress.run import _dask_client
+        from quasimarket.stress.run import dask_client
 
-        with _dask_client(workers, scheduler) as client:
+        with dask_client(workers, scheduler) as client:
             n_workers = len(client.scheduler_info().get("workers", {})) or (workers or "?")
             shared = client.scatter(compiled, broadcast=True)
             futures = [client.submit(run_chunk, shared, a, b, pure=False) for a, b in ranges]

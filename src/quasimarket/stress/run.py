@@ -36,6 +36,7 @@ from quasimarket.stress.stats import attribution_table, comparison_table, summar
 __all__ = [
     "MAX_DRAWS",
     "StressResult",
+    "dask_client",
     "estimate_memory_bytes",
     "run_stress",
     "save_run",
@@ -153,7 +154,13 @@ class StressResult:
 
 
 @contextlib.contextmanager
-def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """A Dask client: a local loopback cluster of *workers* single-threaded processes, or the
+    existing *scheduler* (3 s connect timeout). Shared by stress tests and simulations.
+
+    Raises:
+        RunError: the scheduler cannot be reached, or the cluster cannot start.
+    """
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - dask is a dependency
@@ -267,7 +274,7 @@ def run_stress(
     else:
         from distributed import as_completed
 
-        with _dask_client(workers, scheduler) as client:
+        with dask_client(workers, scheduler) as client:
             n_workers = len(client.scheduler_info().get("workers", {})) or (workers or "?")
             shared = client.scatter(compiled, broadcast=True)
             futures = [client.submit(evaluate_chunk, shared, a, b, pure=False) for a, b in ranges]
