@@ -23,6 +23,11 @@ import numpy.typing as npt
 from quasimarket.mechanisms._common import FloatArray, as_float, check_rate
 from quasimarket.mechanisms.registry import register
 
+#: Points of delivery in the API variable element: elective ordinary, day case, outpatient
+#: procedures and first attendances (payment-rules.md A8, 2023/24 ERF scope [V: hfma
+#: 2 Feb 2023]). Emergency care stays in the fixed element in every engine.
+API_ELECTIVE_SCOPE: tuple[str, ...] = ("day_case", "elective", "op_procedure", "op_first")
+
 __all__ = [
     "API_VARIABLE_RATE_BY_YEAR",
     "BLENDED_VARIABLE_RATE",
@@ -163,6 +168,7 @@ register(
     "blended",
     title="Blended payment (2019/20)",
     kind="payment_form",
+    basis="value",
     function=blended_payment,
     rule_source="payment-rules.md A6 [V: hsj 7026392; hfma 5 Nov 2019]; 002@351002",
     risk_note=(
@@ -174,6 +180,8 @@ register(
     "aligned_payment_incentive",
     title="Aligned payment and incentive (2022/23 onward)",
     kind="payment_form",
+    basis="scope_value",
+    scope=API_ELECTIVE_SCOPE,
     function=aligned_payment_incentive,
     rule_source="payment-rules.md A7 [V: hfma 13 Jan 2022; hfma 16 Jun 2023]",
     risk_note=(

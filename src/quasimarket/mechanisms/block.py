@@ -126,6 +126,7 @@ register(
     "block",
     title="Block contract",
     kind="payment_form",
+    basis="month_value",
     function=block_payment,
     rule_source="002@72285; 002@243475; 002@256551",
     risk_note=(

@@ -115,6 +115,7 @@ register(
     "capitation",
     title="Capitation with outcome payment and contingency",
     kind="payment_form",
+    basis="terms",
     function=capitation,
     rule_source="002@262975 (Monitor 2014a); 002@272684 (case study C); payment-rules.md A11 [K]",
     risk_note=(

@@ -77,6 +77,7 @@ register(
     "caps_and_collars",
     title="Caps and collars",
     kind="payment_form",
+    basis="count",
     function=caps_and_collars,
     rule_source="002@254164; corridor and marginal rate are a [modelling note]",
     risk_note=(

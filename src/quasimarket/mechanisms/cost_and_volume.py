@@ -64,6 +64,7 @@ register(
     "cost_and_volume",
     title="Cost and volume",
     kind="payment_form",
+    basis="count",
     function=cost_and_volume,
     rule_source="002@72285; marginal rate is a [modelling note]",
     risk_note=(

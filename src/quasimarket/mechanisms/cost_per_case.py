@@ -42,6 +42,7 @@ register(
     "cost_per_case",
     title="Cost per case",
     kind="payment_form",
+    basis="unit",
     function=cost_per_case,
     rule_source="002@72285; 002@73620",
     risk_note=(

@@ -55,6 +55,7 @@ register(
     "readmissions",
     title="Emergency readmissions within 30 days",
     kind="adjustment",
+    scope=("non_elective",),
     function=readmission_deduction,
     rule_source="payment-rules.md A5 [V: hfma 5 Mar 2012; hsj 5041632] (2012/13–2018/19)",
     risk_note="Provider bears the cost of readmissions the clinical review judges avoidable.",

@@ -20,9 +20,19 @@ from typing import Any, Literal, TypeVar, get_args
 
 from quasimarket.errors import ConfigError
 
-__all__ = ["KINDS", "REGISTRY", "Kind", "Mechanism", "get", "register", "registered"]
+__all__ = ["KINDS", "Basis", "REGISTRY", "Kind", "Mechanism", "get", "register", "registered"]
 
 Kind = Literal["unit_price", "payment_form", "adjustment", "contract", "practice"]
+Basis = Literal["", "unit", "count", "value", "scope_value", "month_value", "terms"]
+"""What a payment form is computed from, on the line's aggregates (the pipeline's dispatch).
+
+* ``unit``: nothing at line level; the unit price is the payment (national tariff, cost per case).
+* ``count``: the line's activity count (cost and volume, caps and collars).
+* ``value``: the line's value at that step (blended payment).
+* ``scope_value``: the value of the line's activity in the mechanism's ``scope`` (API: elective).
+* ``month_value``: each month's value is replaced (block).
+* ``terms``: the terms alone (capitation: weighted population × rate).
+"""
 """What a mechanism acts on.
 
 * ``unit_price``: sets the price of one unit of activity (record level).
@@ -48,6 +58,10 @@ class Mechanism:
         function: The pure vectorised function implementing the rule.
         rule_source: Where the rule comes from (document, section, year; seed locations).
         risk_note: Who bears which financial risk under the rule, in one or two sentences.
+        scope: Points of delivery the rule acts on (empty: every point of delivery of the line),
+            names from :mod:`quasimarket.vocabulary`. The payment pipeline reads it, so the
+            pricing engine, the stress tester and the simulation all apply the same scope.
+        basis: For payment forms, the line aggregate the function is applied to (:data:`Basis`).
     """
 
     name: str
@@ -56,6 +70,8 @@ class Mechanism:
     function: Callable[..., Any]
     rule_source: str
     risk_note: str
+    scope: tuple[str, ...] = ()
+    basis: Basis = ""
 
     @property
     def qualified_name(self) -> str:
@@ -80,6 +96,8 @@ def register(
     function: Callable[..., Any] | None = None,
     rule_source: str | None = None,
     risk_note: str | None = None,
+    scope: tuple[str, ...] = (),
+    basis: Basis = "",
 ) -> Mechanism:
     """Add a mechanism to :data:`REGISTRY` and return it.
 
@@ -106,6 +124,8 @@ def register(
             function=function,
             rule_source=rule_source,
             risk_note=risk_note or "",
+            scope=scope,
+            basis=basis,
         )
     if mechanism.kind not in KINDS:
         raise ValueError(f"mechanism kind must be one of {KINDS}, got {mechanism.kind!r}")

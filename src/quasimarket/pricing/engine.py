@@ -1,29 +1,22 @@
 """The pricing engine: activity + contract + tariff -> an itemised, explained statement.
 
-Rules apply in this fixed order (``docs/pricing.md``), each to the value left by the previous:
+``price`` = records -> cells -> the payment pipeline -> attribution back to records:
 
 1. unit price (national tariff components, or a local price) per record;
 2. local variation / local modification (record level, by date);
-3. activity cap (line level);
-4. marginal rate emergency rule, on the line's non-elective value;
-5. emergency readmissions, on the line's linked, non-excluded readmissions;
-6. payment form (block, cost and volume, caps and collars, blended, API, capitation);
-7. sanctions;
-8. CQUIN on the resulting outturn;
-9. contract-level risk share  -> the formal outturn;
-10. year-end settlement -> the settled amount and the gap.
+3-11. the contract's line and contract rules, in :mod:`quasimarket.payment.pipeline` (the one
+   payment pipeline the stress tester and the simulation call too).
 
-Line-level rules act on line aggregates (:func:`group_sum` by line) through the mechanism
-functions, vectorised across lines, and are attributed back to the records they act on pro
-rata to each record's value at that step (by count where the value is zero); an amount with
-no record to carry it (e.g. a block month with no activity) stays in the statement only.
-Money is float64 pounds throughout; rounding happens only when reporting.
+Line-level rules act on line aggregates and are attributed back to the units (cells or
+records) they act on pro rata to each unit's value at that step (by count where the value is
+zero); an amount with no record to carry it (e.g. a block month with no activity) stays in the
+statement only. Money is float64 pounds throughout; rounding happens only when reporting.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,23 +26,11 @@ import pandas as pd
 from quasimarket.activity import schema
 from quasimarket.activity.table import ActivityTable
 from quasimarket.errors import ConfigError, InputError, summarise_items
-from quasimarket.mechanisms import (
-    activity_cap,
-    blended,
-    block,
-    capitation,
-    caps_and_collars,
-    cost_and_volume,
-    cquin,
-    local_price,
-    local_variation,
-    mret,
-    readmissions,
-    risk_share,
-    sanctions,
-    settlement,
-)
-from quasimarket.mechanisms.national_tariff import POD_CODES
+from quasimarket.mechanisms import local_price, local_variation
+from quasimarket.payment import pipeline
+from quasimarket.payment.pipeline import RULE_COLUMNS, SettlementResult
+from quasimarket.payment.units import LineRule, Units, group_sum
+from quasimarket.vocabulary import POD_CODES
 from quasimarket.pricing.cells import (
     N_POD,
     SUM_COUNT,
@@ -68,7 +49,9 @@ if TYPE_CHECKING:
 __all__ = [
     "TARIFF_COMPONENTS",
     "TARIFF_MECHANISMS",
+    "RULE_COLUMNS",
     "LineRule",
+    "SettlementResult",
     "PricingResult",
     "group_sum",
     "price",
@@ -95,204 +78,6 @@ TARIFF_MECHANISMS = frozenset({"national_tariff", "blended", "aligned_payment_in
 LOCAL_PRICE_MECHANISMS = frozenset(
     {"local_price", "cost_per_case", "cost_and_volume", "caps_and_collars"}
 )
-#: Elective points of delivery in the API variable element: elective ordinary, day case,
-#: outpatient procedures and first attendances (payment-rules.md A8 2023/24 ERF scope [V]).
-API_ELECTIVE_PODS = (
-    POD_CODES["day_case"],
-    POD_CODES["elective"],
-    POD_CODES["op_procedure"],
-    POD_CODES["op_first"],
-)
-#: Column, registry name and statement title of each line-level rule, in application order.
-RULE_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("local_price_gbp", "local_price", "Local price"),
-    ("local_variation_gbp", "local_variation", "Local variation / modification"),
-    ("activity_cap_gbp", "activity_cap", "Activity cap"),
-    ("mret_gbp", "mret", "Marginal rate emergency rule"),
-    ("readmissions_gbp", "readmissions", "Emergency readmissions within 30 days"),
-    ("payment_form_gbp", "payment_form", "Payment form"),
-    ("sanctions_gbp", "sanctions", "Sanctions"),
-    ("cquin_gbp", "cquin", "CQUIN"),
-    ("risk_share_gbp", "risk_share", "Risk share"),
-)
-
-
-#: Records per block in :func:`group_sum`.
-SUM_BLOCK = 16_384
-
-
-def group_sum(
-    group: npt.NDArray[np.signedinteger[Any]], weights: FloatArray, size: int
-) -> FloatArray:
-    """Sums of *weights* by *group* (``np.bincount``), accurate to well under a penny.
-
-    ``np.bincount`` adds sequentially, so over 10 million records worth £20bn its rounding
-    error can reach pennies. Summing blocks of :data:`SUM_BLOCK` records and then adding the
-    block sums keeps the error near that of pairwise summation, at the same cost (a loop
-    over blocks, not records).
-    """
-    n = group.shape[0]
-    if n <= SUM_BLOCK:
-        return np.asarray(np.bincount(group, weights=weights, minlength=size), dtype=np.float64)
-    blocks = np.empty(((n + SUM_BLOCK - 1) // SUM_BLOCK, size))
-    for b, start in enumerate(range(0, n, SUM_BLOCK)):
-        stop = start + SUM_BLOCK
-        blocks[b] = np.bincount(group[start:stop], weights=weights[start:stop], minlength=size)
-    return np.asarray(blocks.sum(axis=0), dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class LineRule:
-    """One rule that acted on one line (for the statement notes and ``explain``)."""
-
-    line_id: str
-    column: str
-    rule: str
-    title: str
-    source: str
-    note: str = ""
-
-
-@dataclass
-class _Work:
-    """Mutable state of one pricing run, over **units**: cells (the default) or records.
-
-    A unit is either one record (``per_record``) or one cell of records sharing line, month,
-    pod and readmission flag (:mod:`quasimarket.pricing.cells`). ``count`` is the records in
-    each unit and ``value`` their summed running value, so every line-level rule reads the
-    same line sums either way. In cell mode the run also tracks, per cell, how each record's
-    money follows from its unit price ``v0`` (tariff price + local price): every rule adds
-    ``value * mult + k`` per record, so a record's amount in column ``c`` is
-    ``alpha[c] * v0 + beta[c]`` and its running value ``a * v0 + b``. That is what lets the
-    per-record table be rebuilt lazily, exactly as if priced record by record.
-    """
-
-    n: int
-    n_lines: int
-    line_of: npt.NDArray[np.signedinteger[Any]]
-    month0: IntArray
-    pod: npt.NDArray[np.integer[Any]]
-    readm: npt.NDArray[np.bool_]
-    count: FloatArray
-    value: FloatArray
-    track: bool
-    cols: dict[str, FloatArray] = field(default_factory=dict)
-    resid: dict[str, FloatArray] = field(default_factory=dict)
-    applied: list[LineRule] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    alpha: dict[str, FloatArray] = field(default_factory=dict)
-    beta: dict[str, FloatArray] = field(default_factory=dict)
-    a: FloatArray | None = None
-    b: FloatArray | None = None
-
-    def col(self, name: str) -> FloatArray:
-        if name not in self.cols:
-            self.cols[name] = np.zeros(self.n)
-        return self.cols[name]
-
-    def res(self, name: str) -> FloatArray:
-        if name not in self.resid:
-            self.resid[name] = np.zeros((self.n_lines, 12))
-        return self.resid[name]
-
-    def counts(self) -> FloatArray:
-        """Records per line."""
-        return self.line_sum(self.count)
-
-    def line_sum(self, weights: FloatArray) -> FloatArray:
-        return group_sum(self.line_of, weights, self.n_lines)
-
-    def add(self, name: str, rec: FloatArray) -> None:
-        """Add per-record amounts to column *name* (record mode only) and the running value."""
-        assert not self.track, "record-dependent amounts need per-record units"
-        if name in self.cols:
-            self.cols[name] += rec
-        else:
-            self.cols[name] = rec
-        self.value += rec
-
-    def apply(
-        self,
-        name: str,
-        mult: FloatArray,
-        k: FloatArray | None = None,
-        rows: npt.NDArray[np.bool_] | None = None,
-    ) -> None:
-        """Add ``value * mult + k`` per record (of units *rows*) to column *name* and the value.
-
-        *mult* and *k* are per unit (restricted to *rows* when given); *k* is £ per record.
-        """
-        value = self.value if rows is None else self.value[rows]
-        rec = value * mult
-        if k is not None:
-            rec += (1.0 if not self.track else self.count if rows is None else self.count[rows]) * k
-        if self.track:
-            assert self.a is not None
-            assert self.b is not None
-            a = self.a if rows is None else self.a[rows]
-            b = self.b if rows is None else self.b[rows]
-            da = a * mult
-            db = b * mult
-            if k is not None:
-                db += k
-            for store, delta in ((self.alpha, da), (self.beta, db)):
-                if name not in store:
-                    store[name] = np.zeros(self.n)
-                if rows is None:
-                    store[name] += delta
-                else:
-                    store[name][rows] += delta
-            if rows is None:
-                self.a += da
-                self.b += db
-            else:
-                self.a[rows] += da
-                self.b[rows] += db
-        if rows is None:
-            self.col(name)[:] += rec
-            self.value += rec
-        else:
-            self.col(name)[rows] += rec
-            self.value[rows] += rec
-
-    def spread(
-        self,
-        name: str,
-        amount: FloatArray,
-        *,
-        scope: npt.NDArray[np.bool_] | None = None,
-        total: FloatArray | None = None,
-    ) -> None:
-        """Attribute per-line *amount* to records pro rata to value, into column *name*.
-
-        Records share by their value at this step (only records in *scope*, when given);
-        *total* is the line sums of that value if already known. Lines whose value is zero
-        share by count (of *scope*, else all records); lines with no such records keep the
-        amount as a statement residual spread evenly over the 12 months. The amounts are
-        added to the running value.
-        """
-        if total is None:
-            total = self.line_sum(self.value if scope is None else self.value * scope)
-        by_value = total != 0
-        factor = np.divide(amount, total, out=np.zeros_like(amount), where=by_value)
-        mult = factor[self.line_of]
-        if scope is not None:
-            mult *= scope
-        k: FloatArray | None = None
-        rest = ~by_value & (amount != 0)
-        if rest.any():  # rare: lines with no value to share by
-            one = self.count if scope is None else self.count * scope
-            count = self.line_sum(one)
-            by_count = rest & (count > 0)
-            per = np.divide(amount, count, out=np.zeros_like(amount), where=by_count)
-            k = per[self.line_of]
-            if scope is not None:
-                k *= scope
-            orphan = rest & (count == 0)
-            if orphan.any():
-                self.res(name)[orphan] += (amount[orphan] / 12.0)[:, None]
-        self.apply(name, mult, k)
-
 
 def price(
     contract: Contract,
@@ -364,16 +149,17 @@ def price(
     work = _units(setup, table, cells, per_record)
     _unit_prices(contract, setup, cells, work)
     _local_variations(contract, table, work)
-    _activity_cap(contract, work)
-    _mret(contract, work)
-    _readmissions(contract, work, avoidable_share)
-    _payment_forms(contract, work)
-    _sanctions(contract, work, performance or {})
-    _cquin(contract, work, achievement)
-    _risk_share(contract, work)
-    formal = work.value  # settlement does not change the running value
+    result = pipeline.run(
+        contract,
+        work,
+        achievement=achievement,
+        performance=performance,
+        avoidable_share=avoidable_share,
+        affordable=affordable,
+    )
+    formal = work.value  # settlement and subcontracts do not change the running value
     formal_resid = sum(work.resid.values(), np.zeros((work.n_lines, 12)))
-    settle = _settlement(contract, work, affordable)
+    settle = result.settlement
     money = Money(
         per_record=not work.track,
         line=work.line_of,
@@ -397,6 +183,8 @@ def price(
         settlement=settle,
         applied=tuple(work.applied),
         notes=tuple(work.notes),
+        subcontracts=result.subcontracts,
+        alliance=result.alliance,
     )
 
 
@@ -475,15 +263,14 @@ class Money:
         return out, formal, line.astype(dtype)
 
 
-def _units(setup: LineSetup, table: ActivityTable, cells: CellPass, per_record: bool) -> _Work:
+def _units(setup: LineSetup, table: ActivityTable, cells: CellPass, per_record: bool) -> Units:
     """The units of the run: one per cell, or one per record (with its cell's flags)."""
     if per_record:
         assert cells.cell is not None
         cell = cells.cell
         line = (cell // (24 * N_POD)).astype(_line_dtype(setup.n_lines))
         n = len(table)
-        return _Work(
-            n=n,
+        return Units(
             n_lines=setup.n_lines,
             line_of=line,
             month0=table.month.astype(np.intp) - 1,
@@ -495,8 +282,7 @@ def _units(setup: LineSetup, table: ActivityTable, cells: CellPass, per_record: 
         )
     line_c, month_c, pod_c, readm_c = cell_parts(setup.n_cells)
     n = setup.n_cells
-    return _Work(
-        n=n,
+    return Units(
         n_lines=setup.n_lines,
         line_of=line_c,
         month0=month_c,
@@ -694,7 +480,7 @@ def _registry_source(name: str) -> tuple[str, str]:
 
 
 def _record(
-    work: _Work, line: ServiceLine, column: str, rule: str, note: str = "", title: str = ""
+    work: Units, line: ServiceLine, column: str, rule: str, note: str = "", title: str = ""
 ) -> None:
     registry_title, source = _registry_source(rule)
     work.applied.append(LineRule(line.id, column, rule, title or registry_title, source, note))
@@ -758,7 +544,7 @@ def _line_setup(contract: Contract, table: ActivityTable, tariff: TariffTable | 
     )
 
 
-def _unit_prices(contract: Contract, setup: LineSetup, cells: CellPass, work: _Work) -> None:
+def _unit_prices(contract: Contract, setup: LineSetup, cells: CellPass, work: Units) -> None:
     """Unit prices: national tariff components (from the record pass) and local prices."""
     lines = contract.lines
     if setup.tariff_line.any():
@@ -815,7 +601,7 @@ def _local_unit_price(line: ServiceLine) -> float:
 
 
 # -- 2. local variations ----------------------------------------------------------------------
-def _local_variations(contract: Contract, table: ActivityTable, work: _Work) -> None:
+def _local_variations(contract: Contract, table: ActivityTable, work: Units) -> None:
     day: npt.NDArray[np.int64] | None = None
     for li, line in enumerate(contract.lines):
         changes = [
@@ -852,48 +638,7 @@ def _record_days(contract: Contract, table: ActivityTable) -> npt.NDArray[np.int
     return day
 
 
-# -- 3-5. activity cap, MRET, readmissions ---------------------------------------------------------
-def _param(contract: Contract, rule: str, name: str) -> tuple[npt.NDArray[np.bool_], FloatArray]:
-    """Which lines have *rule* and its parameter *name* per line (first such adjustment)."""
-    has = np.zeros(len(contract.lines), dtype=bool)
-    values = np.zeros(len(contract.lines))
-    for li, line in enumerate(contract.lines):
-        found = line.adjustments_of(rule)
-        if found:
-            value = getattr(found[0], name)
-            if value is not None:
-                has[li] = True
-                values[li] = float(value)
-            elif name in ("plan_value",) and line.planned_value_gbp is not None:
-                has[li] = True
-                values[li] = float(line.planned_value_gbp)
-    return has, values
-
-
-def _activity_cap(contract: Contract, work: _Work) -> None:
-    has, plan = _param(contract, "activity_cap", "plan_value")
-    if not has.any():
-        return
-    value = work.line_sum(work.value)
-    adj = np.where(has, activity_cap.activity_cap(value, plan_value=plan).adjustment, 0.0)
-    work.spread("activity_cap_gbp", adj, total=value)
-    for li in np.flatnonzero(has):
-        _record(work, contract.lines[li], "activity_cap_gbp", "activity_cap")
-
-
-def _mret(contract: Contract, work: _Work) -> None:
-    has, baseline = _param(contract, "mret", "baseline_value")
-    if not has.any():
-        return
-    _, rate = _param(contract, "mret", "rate")
-    scope = work.pod == POD_CODES["non_elective"]
-    nel_value = work.line_sum(work.value * scope)
-    res = mret.marginal_rate_emergency(nel_value, baseline_value=baseline, rate=rate)
-    adj = np.where(has, res.adjustment, 0.0)
-    work.spread("mret_gbp", adj, scope=scope, total=nel_value)
-    for li in np.flatnonzero(has):
-        _record(work, contract.lines[li], "mret_gbp", "mret")
-
+# -- 5. readmission scope (record level) ---------------------------------------------------
 
 def readmission_in_scope(
     table: ActivityTable, *, window_days: int | None = None
@@ -939,248 +684,3 @@ def readmission_rows(table: ActivityTable, *, window_days: int | None = None) ->
         ok &= (admission - table.day[index].astype(np.int64)) <= window_days
     result: IntArray = rows[ok]
     return result
-
-
-def _readmissions(contract: Contract, work: _Work, avoidable: float | None) -> None:
-    """Readmissions: the units' readmission flag already holds the rule's scope (A5)."""
-    lines = contract.lines
-    has = np.array([bool(line.adjustments_of("readmissions")) for line in lines])
-    if not has.any():
-        return
-    share = np.zeros(len(lines))
-    for li in np.flatnonzero(has):
-        rule: Any = lines[li].adjustments_of("readmissions")[0]
-        value = rule.avoidable_share if rule.avoidable_share is not None else avoidable
-        if value is None:
-            raise ConfigError(
-                f"line '{lines[li].id}': the readmissions rule needs the avoidable share from "
-                "the clinical review",
-                location=f"lines.{lines[li].id}.adjustments.readmissions.avoidable_share",
-                expected="a share between 0 and 1",
-                fix="set avoidable_share in the contract, or pass --avoidable-share",
-            )
-        share[li] = float(value)
-    scope = work.readm & has[work.line_of]
-    readm_value = work.line_sum(work.value * scope)
-    res = readmissions.readmission_deduction(readm_value, avoidable_share=share)
-    adj = np.where(has, res.adjustment, 0.0)
-    work.spread("readmissions_gbp", adj, scope=scope, total=readm_value)
-    per_line = work.line_sum(work.count * scope)
-    for li in np.flatnonzero(has):
-        _record(
-            work,
-            lines[li],
-            "readmissions_gbp",
-            "readmissions",
-            f"{int(per_line[li]):,} readmissions in scope",
-        )
-
-
-# -- 6. payment forms ---------------------------------------------------------------------------
-def _payment_forms(contract: Contract, work: _Work) -> None:
-    lines = contract.lines
-    forms = [
-        li
-        for li, line in enumerate(lines)
-        if line.mechanism not in ("national_tariff", "local_price", "cost_per_case")
-    ]
-    if not forms:
-        return
-    value = work.line_sum(work.value)
-    count = work.counts()
-    adj = np.zeros(len(lines))
-    for li in forms:
-        line = lines[li]
-        terms: Any = line.terms
-        kw = terms.kwargs()
-        mech = line.mechanism
-        if mech == "block":
-            monthly = np.asarray(block.block_payment(**kw).monthly, dtype=np.float64)
-            _block_line(work, li, monthly)
-            _record(work, line, "payment_form_gbp", "block")
-            continue
-        if mech == "cost_and_volume":
-            payment = cost_and_volume.cost_and_volume(count[li], **kw).payment
-        elif mech == "caps_and_collars":
-            payment = caps_and_collars.caps_and_collars(count[li], **kw).payment
-        elif mech == "blended":
-            payment = blended.blended_payment(value[li], **kw).payment
-        elif mech == "aligned_payment_incentive":
-            mask = (work.line_of == li) & np.isin(work.pod, API_ELECTIVE_PODS)
-            elective = float(work.value[mask].sum())
-            # the fixed element covers all planned work; only elective value varies (A7)
-            payment = blended.aligned_payment_incentive(elective, **kw).payment
-        elif mech == "capitation":
-            if kw.get("weighted_population") is None:
-                raise ConfigError(
-                    f"line '{line.id}': capitation needs weighted_population",
-                    location=f"lines.{line.id}.terms.weighted_population",
-                    fix="set weighted_population (weighted heads) in the contract",
-                )
-            population = kw.pop("weighted_population")
-            payment = capitation.capitation(population, **kw).payment
-        else:
-            work.notes.append(f"line '{line.id}': mechanism '{mech}' is not priced from activity")
-            continue
-        adj[li] = float(payment) - value[li]
-        _record(work, line, "payment_form_gbp", mech)
-    if adj.any():
-        work.spread("payment_form_gbp", adj)
-
-
-def _block_line(work: _Work, li: int, monthly: FloatArray) -> None:
-    """Block: each month's instalment replaces the value of that month's records."""
-    rows = work.line_of == li
-    m = work.month0[rows]
-    month_value = group_sum(m, work.value[rows], 12)
-    month_count = group_sum(m, work.count[rows], 12)
-    amount = monthly - month_value
-    by_value = month_value != 0
-    factor = np.divide(amount, month_value, out=np.zeros(12), where=by_value)
-    per = np.divide(amount, month_count, out=np.zeros(12), where=~by_value & (month_count > 0))
-    work.apply("payment_form_gbp", factor[m], per[m], rows=rows)
-    orphan = ~by_value & (month_count == 0)
-    work.res("payment_form_gbp")[li, orphan] += amount[orphan]
-
-
-# -- 7-8. sanctions and CQUIN ----------------------------------------------------------------------
-def _sanctions(
-    contract: Contract, work: _Work, performance: Mapping[str, Mapping[str, float]]
-) -> None:
-    lines = contract.lines
-    adj = np.zeros(len(lines))
-    revenue = work.line_sum(work.value)
-    any_rule = False
-    for li, line in enumerate(lines):
-        rules: Any = line.adjustments_of("sanctions")
-        total = 0.0
-        cap_pct = None
-        for rule in rules:
-            any_rule = True
-            data = performance.get(rule.standard, {})
-            if rule.kind == "revenue":
-                amount = sanctions.revenue_sanction(revenue[li], pct=rule.pct).adjustment
-            elif rule.kind == "threshold" and "numerator" in data and "denominator" in data:
-                amount = sanctions.threshold_sanction(
-                    data["numerator"], data["denominator"], **rule.kwargs()
-                ).adjustment
-            elif rule.kind == "per_breach" and "count" in data:
-                amount = sanctions.per_breach_sanction(data["count"], **rule.kwargs()).adjustment
-            else:
-                work.notes.append(
-                    f"line '{line.id}': no performance data for standard '{rule.standard}', "
-                    "so no sanction applied (pass --performance)"
-                )
-                continue
-            total += float(amount)
-            if rule.cap_pct is not None:
-                cap_pct = rule.cap_pct if cap_pct is None else min(cap_pct, rule.cap_pct)
-            _record(work, line, "sanctions_gbp", "sanctions", rule.standard)
-        if cap_pct is not None and total:
-            total = float(
-                sanctions.cap_sanctions(total, revenue=revenue[li], cap_pct=cap_pct).adjustment
-            )
-        adj[li] = total
-    if any_rule:
-        work.col("sanctions_gbp")
-    if adj.any():
-        work.spread("sanctions_gbp", adj)
-
-
-def _cquin(
-    contract: Contract, work: _Work, achievement: float | Mapping[str, float] | None
-) -> None:
-    lines = contract.lines
-    has = np.array([bool(line.adjustments_of("cquin")) for line in lines])
-    if not has.any():
-        return
-    outturn = work.line_sum(work.value)
-    earned = np.zeros(len(lines))
-    for li in np.flatnonzero(has):
-        rule: Any = lines[li].adjustments_of("cquin")[0]
-        weights = [g.weight for g in rule.goals]
-        ach = []
-        assumed = []
-        for goal in rule.goals:
-            if isinstance(achievement, Mapping) and goal.name in achievement:
-                ach.append(float(achievement[goal.name]))
-            elif achievement is not None and not isinstance(achievement, Mapping):
-                ach.append(float(achievement))
-            elif goal.achievement is not None:
-                ach.append(float(goal.achievement))
-            else:
-                ach.append(1.0)
-                assumed.append(goal.name)
-        if assumed:
-            work.notes.append(
-                f"line '{lines[li].id}': CQUIN achievement assumed 100% for "
-                f"{summarise_items(assumed)} (pass --achievement)"
-            )
-        res = cquin.cquin_payment(outturn[li], rate=rule.rate, weights=weights, achievement=ach)
-        earned[li] = float(res.earned)
-        _record(work, lines[li], "cquin_gbp", "cquin")
-    work.spread("cquin_gbp", earned)
-
-
-# -- 9-10. contract level ----------------------------------------------------------------------
-def _risk_share(contract: Contract, work: _Work) -> None:
-    share = contract.risk_share
-    if share is None:
-        return
-    ids = set(share.lines) or {line.id for line in contract.lines}
-    in_scope = np.array([line.id in ids for line in contract.lines])
-    value = work.line_sum(work.value)
-    resid_total = sum(r.sum(axis=1) for r in work.resid.values()) if work.resid else 0.0
-    actual = float((value + resid_total)[in_scope].sum())
-    kw = share.kwargs()
-    if kw["plan_value"] is None:
-        kw["plan_value"] = sum(
-            float(line.planned_value_gbp or 0.0) for line in contract.lines if line.id in ids
-        )
-    res = risk_share.risk_share(actual, **kw)
-    amount = float(res.payment) - actual
-    line_amount = np.where(in_scope, value, 0.0)
-    total = line_amount.sum()
-    per_line = (
-        line_amount / total * amount if total else np.where(in_scope, amount / in_scope.sum(), 0.0)
-    )
-    work.spread("risk_share_gbp", per_line)
-    for li in np.flatnonzero(in_scope):
-        _record(work, contract.lines[li], "risk_share_gbp", "risk_share")
-
-
-@dataclass(frozen=True)
-class SettlementResult:
-    """The year-end settlement of the contract (pounds)."""
-
-    formal: float
-    settled: float
-    gap: float
-    non_recurrent: float
-    transitional: float
-    rule: str
-
-
-def _settlement(contract: Contract, work: _Work, affordable: float | None) -> SettlementResult:
-    resid_total = float(sum(r.sum() for r in work.resid.values())) if work.resid else 0.0
-    formal = float(work.value.sum()) + resid_total
-    terms = contract.settlement
-    if terms is None and affordable is None:
-        return SettlementResult(formal, formal, 0.0, 0.0, 0.0, "pay_in_full")
-    kw: dict[str, Any] = terms.kwargs() if terms is not None else {"rule": "cap_at_affordable"}
-    if affordable is not None:
-        kw["affordable"] = affordable
-        if kw.get("rule") == "pay_in_full":
-            kw["rule"] = "cap_at_affordable"
-    if kw.get("affordable") is None:
-        kw["affordable"] = formal
-    independent = all(p.independent for p in contract.providers)
-    res = settlement.year_end_settlement(formal, independent=independent, **kw)
-    return SettlementResult(
-        formal=formal,
-        settled=float(res.settled),
-        gap=float(res.gap),
-        non_recurrent=float(res.non_recurrent),
-        transitional=float(res.transitional),
-        rule=str(kw.get("rule")),
-    )

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from quasimarket._types import FloatArray
 from quasimarket.activity.table import ActivityTable, categorical
 from quasimarket.financial_year import MONTHS
-from quasimarket.mechanisms.national_tariff import POD_CODES, POD_NAMES
+from quasimarket.vocabulary import POD_CODES, POD_NAMES
 from quasimarket.pricing.engine import (
     RULE_COLUMNS,
     TARIFF_COMPONENTS,
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ExplainItem", "PricingResult"]
 
-FloatArray = npt.NDArray[np.float64]
 
 _COMPONENT_TITLES = {
     "base_gbp": "National tariff: base price",
@@ -75,6 +74,8 @@ class PricingResult:
         settlement: The contract's year-end settlement.
         applied: The rules that acted on each line.
         notes: Assumptions made while pricing (e.g. CQUIN achievement assumed).
+        subcontracts: £ each lead provider passes to each subcontractor, by subcontract id.
+        alliance: £ net position of each alliance partner (gain/loss share), if any.
     """
 
     contract: Contract
@@ -84,6 +85,8 @@ class PricingResult:
     settlement: SettlementResult
     applied: tuple[LineRule, ...]
     notes: tuple[str, ...]
+    subcontracts: dict[str, Any] = field(default_factory=dict)
+    alliance: Any = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- columns -------------------------------------------------------------------------
