@@ -30,12 +30,14 @@ class Achievement:
         cquin: line id -> CQUIN goal name -> share of the goal achieved (0-1).
         outcomes: line id -> capitation outcome achievement (0-1).
         alliance: the alliance's outcome achievement (0-1), or None.
+        contingency: line id -> share of a capitation contingency released (0-1).
         source: Where these came from (a file name, ``--achievement``), for notes.
     """
 
     cquin: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     outcomes: Mapping[str, Any] = field(default_factory=dict)
     alliance: Any = None
+    contingency: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
 
 

@@ -95,7 +95,9 @@ RULE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 #: Payment forms by the line aggregate they are computed from (see ``registry.Basis``).
 FORM_BASIS = {name: mech.basis for name, mech in REGISTRY.items() if mech.basis}
 #: Forms whose payment does not follow activity: line deductions make no sense on them.
-_FIXED_FORMS = frozenset(name for name, basis in FORM_BASIS.items() if basis in ("month_value", "terms"))
+_FIXED_FORMS = frozenset(
+    name for name, basis in FORM_BASIS.items() if basis in ("month_value", "terms")
+)
 #: Count-based forms: deductions before them stand (see the module doc).
 _COUNT_FORMS = frozenset(name for name, basis in FORM_BASIS.items() if basis == "count")
 
@@ -166,7 +168,11 @@ def check_contract(contract: Contract, *, record_level: bool = True) -> None:
                     expected=f"a line whose pods include {', '.join(scope)}",
                     fix=f"remove '{rule}' from this line, or add it to the non-elective line",
                 )
-            if not record_level and rule in ("readmissions", "local_variation", "local_modification"):
+            if not record_level and rule in (
+                "readmissions",
+                "local_variation",
+                "local_modification",
+            ):
                 raise ConfigError(
                     f"line '{line.id}': '{rule}' needs record-level activity (dates and "
                     "readmission links), which line aggregates do not have",
@@ -224,7 +230,7 @@ def run(
     _activity_cap(contract, units, gross)
     _mret(contract, units)
     _readmissions(contract, units, avoidable_share)
-    _payment_forms(contract, units, gross)
+    _payment_forms(contract, units, gross, ach)
     _sanctions(contract, units, perf, by_standard)
     _cquin(contract, units, achievement, ach)
     _risk_share(contract, units)
@@ -241,7 +247,9 @@ def _achievement(achievement: Any) -> Achievement:
     return Achievement()
 
 
-def _record(units: Units, line: ServiceLine, column: str, rule: str, note: str = "", title: str = "") -> None:
+def _record(
+    units: Units, line: ServiceLine, column: str, rule: str, note: str = "", title: str = ""
+) -> None:
     mech = REGISTRY.get(rule)
     registry_title, source = (mech.title, mech.rule_source) if mech else (rule, "")
     units.applied.append(LineRule(line.id, column, rule, title or registry_title, source, note))
@@ -321,7 +329,7 @@ def _readmissions(contract: Contract, units: Units, avoidable: float | None) -> 
 
 
 # -- 6. payment forms -------------------------------------------------------------------------
-def _payment_forms(contract: Contract, units: Units, gross: FloatArray) -> None:
+def _payment_forms(contract: Contract, units: Units, gross: FloatArray, ach: Achievement) -> None:
     """Each form by its registry basis; count forms keep the deductions before them."""
     lines = contract.lines
     value = units.line_sum(units.value)
@@ -341,7 +349,11 @@ def _payment_forms(contract: Contract, units: Units, gross: FloatArray) -> None:
             _record(units, line, "payment_form_gbp", "block")
             continue
         if basis == "count":
-            fn = cost_and_volume.cost_and_volume if mech == "cost_and_volume" else caps_and_collars.caps_and_collars
+            fn = (
+                cost_and_volume.cost_and_volume
+                if mech == "cost_and_volume"
+                else caps_and_collars.caps_and_collars
+            )
             payment = fn(count[at], **kw).payment
             # the form pays from activity; deductions of steps 3-5 stand (module doc)
             adj[at] = payment - gross[at]
@@ -360,6 +372,17 @@ def _payment_forms(contract: Contract, units: Units, gross: FloatArray) -> None:
                     fix="set weighted_population (weighted heads) in the contract",
                 )
             population = kw.pop("weighted_population")
+            if line.id in ach.outcomes:
+                kw["outcome_achievement"] = ach.outcomes[line.id]
+            elif kw.get("outcome_achievement") is None:
+                kw["outcome_achievement"] = 1.0
+                if kw.get("outcome_share"):
+                    units.notes.append(
+                        f"line '{line.id}': capitation outcome achievement assumed 100% "
+                        "(pass --achievement)"
+                    )
+            if line.id in ach.contingency:
+                kw["contingency_released"] = ach.contingency[line.id]
             adj[at] = capitation.capitation(population, **kw).payment - value[at]
         any_form = True
         _record(units, line, "payment_form_gbp", mech)
@@ -374,7 +397,9 @@ def _block_line(units: Units, li: int, monthly: FloatArray) -> None:
     if units.aggregate:
         # line aggregates (one unit per line, no months): the year's instalments replace it
         amount = monthly.sum() - units.value[..., li]
-        units.spread("payment_form_gbp", np.where(np.arange(units.n_lines) == li, amount[..., None], 0.0))
+        units.spread(
+            "payment_form_gbp", np.where(np.arange(units.n_lines) == li, amount[..., None], 0.0)
+        )
         return
     value = units.value[..., rows]
     month_value = group_sum(m, value, 12)
@@ -382,7 +407,9 @@ def _block_line(units: Units, li: int, monthly: FloatArray) -> None:
     amount = monthly - month_value
     by_value = month_value != 0
     factor = np.divide(amount, month_value, out=np.zeros(amount.shape), where=by_value)
-    per = np.divide(amount, month_count, out=np.zeros(amount.shape), where=~by_value & (month_count > 0))
+    per = np.divide(
+        amount, month_count, out=np.zeros(amount.shape), where=~by_value & (month_count > 0)
+    )
     units.apply("payment_form_gbp", factor[..., m], per[..., m], rows=rows)
     orphan = ~by_value & (month_count == 0)
     res = units.res("payment_form_gbp")
@@ -427,7 +454,9 @@ def _sanctions(
                 cap_pct = rule.cap_pct if cap_pct is None else min(cap_pct, rule.cap_pct)
             _record(units, line, "sanctions_gbp", "sanctions", rule.standard)
         if cap_pct is not None and np.any(total):
-            total = sanctions.cap_sanctions(total, revenue=revenue[..., li], cap_pct=cap_pct).adjustment
+            total = sanctions.cap_sanctions(
+                total, revenue=revenue[..., li], cap_pct=cap_pct
+            ).adjustment
         adj[..., li] = total
     if any_rule:
         units.col("sanctions_gbp")
@@ -471,8 +500,13 @@ def _cquin(
                 f"line '{line.id}': CQUIN achievement assumed 100% for "
                 f"{summarise_items(assumed)} (pass --achievement)"
             )
-        achieved = np.stack([np.broadcast_to(np.asarray(p, dtype=np.float64), outturn.shape[:-1]) for p in parts], axis=-1)
-        res = cquin.cquin_payment(outturn[..., li], rate=rule.rate, weights=weights, achievement=achieved)
+        achieved = np.stack(
+            [np.broadcast_to(np.asarray(p, dtype=np.float64), outturn.shape[:-1]) for p in parts],
+            axis=-1,
+        )
+        res = cquin.cquin_payment(
+            outturn[..., li], rate=rule.rate, weights=weights, achievement=achieved
+        )
         earned[..., li] = res.earned
         _record(units, line, "cquin_gbp", "cquin")
     units.spread("cquin_gbp", earned)
@@ -498,7 +532,9 @@ def _risk_share(contract: Contract, units: Units) -> None:
     line_amount = np.where(in_scope, value, 0.0)
     total = line_amount.sum(axis=-1, keepdims=True)
     even = np.where(in_scope, 1.0 / in_scope.sum(), 0.0)
-    weight = np.divide(line_amount, total, out=np.broadcast_to(even, line_amount.shape).copy(), where=total != 0)
+    weight = np.divide(
+        line_amount, total, out=np.broadcast_to(even, line_amount.shape).copy(), where=total != 0
+    )
     units.spread("risk_share_gbp", weight * np.asarray(amount)[..., None])
     for li in np.flatnonzero(in_scope):
         _record(units, contract.lines[li], "risk_share_gbp", "risk_share")

@@ -79,6 +79,7 @@ LOCAL_PRICE_MECHANISMS = frozenset(
     {"local_price", "cost_per_case", "cost_and_volume", "caps_and_collars"}
 )
 
+
 def price(
     contract: Contract,
     activity: ActivityTable | pd.DataFrame,
@@ -639,6 +640,7 @@ def _record_days(contract: Contract, table: ActivityTable) -> npt.NDArray[np.int
 
 
 # -- 5. readmission scope (record level) ---------------------------------------------------
+
 
 def readmission_in_scope(
     table: ActivityTable, *, window_days: int | None = None

@@ -31,20 +31,8 @@ import numpy.typing as npt
 
 from quasimarket.errors import ConfigError
 from quasimarket.stress.sampling import RANDOM_BLOCK, Draws, Source, draw_sources, sources_of
-from quasimarket.stress.scenario import (
-    ActivityCap,
-    AlignedPaymentIncentive,
-    Blended,
-    Block,
-    Capitation,
-    CapsAndCollars,
-    CostAndVolume,
-    CostPerCase,
-    Cquin,
-    Design,
-    Mret,
-    Scenario,
-)
+from quasimarket.stress.design_contracts import DesignContract, design_contracts
+from quasimarket.stress.scenario import Design, Scenario
 
 __all__ = ["SYSTEM", "ChunkResult", "Compiled", "compile_scenario", "evaluate_chunk"]
 
@@ -66,6 +54,7 @@ class Compiled:
         bed_based: ``(lines,)`` 1.0 where length of stay moves cost.
         line_commissioner, line_provider: ``(lines,)`` index into ``parties``.
         budget: ``(parties,)`` commissioners' budgets (0 for providers), £.
+        contracts: Per design, its contracts (:mod:`quasimarket.stress.design_contracts`).
     """
 
     scenario: Scenario
@@ -81,6 +70,7 @@ class Compiled:
     line_commissioner: npt.NDArray[np.intp]
     line_provider: npt.NDArray[np.intp]
     budget: FloatArray
+    contracts: tuple[tuple[DesignContract, ...], ...] = ()
 
     @property
     def line_ids(self) -> list[str]:
@@ -117,6 +107,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         line_commissioner=line_comm,
         line_provider=np.array([index[line.provider] for line in lines], dtype=np.intp),
         budget=budget,
+        contracts=tuple(tuple(design_contracts(scenario, d)) for d in scenario.designs),
     )
 
 
@@ -152,208 +143,81 @@ def _achieved(ref: float | str, draws: Draws, n: int) -> FloatArray:
     return np.full(n, float(ref))
 
 
-def _line_payment(
-    spec: Any,
-    *,
-    activity: FloatArray,
-    price: FloatArray,
-    plan: float,
-    plan_value: float,
-    draws: Draws,
-) -> FloatArray:
-    """Payment for one line under its design's mechanism, then its adjustments, £ per draw."""
-    from quasimarket.mechanisms import (
-        activity_cap,
-        blended,
-        block,
-        capitation,
-        caps_and_collars,
-        cost_and_volume,
-        cost_per_case,
-        cquin,
-        mret,
-    )
-
-    n = activity.shape[0]
-    value = activity * price
-    payment: FloatArray
-    if isinstance(spec, CostPerCase):
-        payment = cost_per_case.cost_per_case(activity, price=price).payment
-    elif isinstance(spec, Block):
-        annual = block.block_payment(
-            plan_value if spec.annual_value is None else spec.annual_value,
-            monthly_profile=spec.monthly_profile,
-        ).annual
-        payment = np.broadcast_to(annual, (n,)).astype(np.float64)
-    elif isinstance(spec, CostAndVolume):
-        payment = cost_and_volume.cost_and_volume(
-            activity,
-            base_value=plan_value if spec.base_value is None else spec.base_value,
-            threshold_activity=plan if spec.threshold_activity is None else spec.threshold_activity,
-            price=price,
-            marginal_rate=spec.marginal_rate,
-        ).payment
-    elif isinstance(spec, CapsAndCollars):
-        payment = caps_and_collars.caps_and_collars(
-            activity,
-            fixed_value=plan_value if spec.fixed_value is None else spec.fixed_value,
-            collar_activity=(
-                plan * (1 - spec.corridor) if spec.collar_activity is None else spec.collar_activity
-            ),
-            cap_activity=plan * (1 + spec.corridor)
-            if spec.cap_activity is None
-            else spec.cap_activity,
-            price=price,
-            marginal_rate=spec.marginal_rate,
-        ).payment
-    elif isinstance(spec, Blended):
-        payment = blended.blended_payment(
-            value,
-            planned_value=plan_value if spec.planned_value is None else spec.planned_value,
-            variable_rate=spec.variable_rate,
-        ).payment
-    elif isinstance(spec, AlignedPaymentIncentive):
-        payment = blended.aligned_payment_incentive(
-            value,
-            fixed_value=plan_value if spec.fixed_value is None else spec.fixed_value,
-            elective_threshold_value=(
-                plan_value
-                if spec.elective_threshold_value is None
-                else spec.elective_threshold_value
-            ),
-            variable_rate=spec.variable_rate,
-            floor_value=spec.floor_value,
-        ).payment
-    elif isinstance(spec, Capitation):
-        payment = capitation.capitation(
-            spec.weighted_population,
-            rate_per_head=spec.rate_per_head,
-            outcome_share=spec.outcome_share,
-            outcome_achievement=_achieved(spec.outcome_achievement, draws, n),
-            contingency_share=spec.contingency_share,
-            contingency_released=_achieved(spec.contingency_released, draws, n),
-        ).payment
-    else:  # pragma: no cover - the scenario model admits no other mechanism
-        raise TypeError(type(spec).__name__)
-    payment = np.broadcast_to(payment, (n,)).astype(np.float64)
-    order = sorted(spec.adjustments, key=lambda a: isinstance(a, Cquin))
-    for adjustment in order:
-        if isinstance(adjustment, ActivityCap):
-            cap = plan_value if adjustment.plan_value is None else adjustment.plan_value
-            payment = payment + activity_cap.activity_cap(payment, plan_value=cap).adjustment
-        elif isinstance(adjustment, Mret):
-            base = plan_value if adjustment.baseline_value is None else adjustment.baseline_value
-            payment = (
-                payment
-                + mret.marginal_rate_emergency(
-                    payment, baseline_value=base, rate=adjustment.rate
-                ).adjustment
-            )
-        elif isinstance(adjustment, Cquin):
-            weights = np.array([goal.weight for goal in adjustment.goals])
-            achieved = np.stack([_achieved(g.achievement, draws, n) for g in adjustment.goals], -1)
-            payment = (
-                payment
-                + cquin.cquin_payment(
-                    payment, rate=adjustment.rate, weights=weights, achievement=achieved
-                ).earned
-            )
-    return payment
-
-
 def _design_payments(
     compiled: Compiled,
-    design: Design,
+    d: int,
     *,
     activity: FloatArray,
     price: FloatArray,
     cost: FloatArray,
     draws: Draws,
 ) -> FloatArray:
-    """``(lines, n)`` payments to each line's provider under *design*, £."""
-    scenario = compiled.scenario
+    """``(lines, n)`` payments to each line's provider under design *d*, £.
+
+    Every contract of the design goes through the one payment pipeline
+    (:func:`quasimarket.payment.pipeline.run`) on line aggregates with a leading draw axis.
+    """
+    from quasimarket.payment import pipeline
+    from quasimarket.payment.inputs import Achievement
+    from quasimarket.payment.units import Units
+
+    design: Design = compiled.scenario.designs[d]
     n = activity.shape[1]
     payments = np.zeros_like(activity)
-    alliance = design.alliance
-    partners = set(alliance.partners) if alliance else set()
-    for i, line in enumerate(scenario.lines):
-        if line.provider in partners:
-            continue
-        spec = scenario.line_design(design, line.id)
-        try:
-            payments[i] = _line_payment(
-                spec,
-                activity=activity[i],
-                price=price[i],
-                plan=float(compiled.plan[i]),
-                plan_value=float(compiled.plan[i] * compiled.price[i]),
-                draws=draws,
+    for part in compiled.contracts[d]:
+        rows = part.rows
+        ids = [line.id for line in part.contract.lines]
+        cquin: dict[str, dict[str, FloatArray]] = {}
+        outcomes: dict[str, FloatArray] = {}
+        contingency: dict[str, FloatArray] = {}
+        for line_id, ref in zip(ids, part.refs, strict=True):
+            if "cquin" in ref:
+                cquin[line_id] = {
+                    f"goal_{k + 1}": _achieved(r, draws, n) for k, r in enumerate(ref["cquin"])
+                }
+            if "outcome" in ref:
+                outcomes[line_id] = _achieved(ref["outcome"], draws, n)
+                contingency[line_id] = _achieved(ref["contingency"], draws, n)
+        spend = None
+        demand = None
+        alliance = design.alliance
+        if part.partners and alliance is not None:
+            provider = [compiled.scenario.lines[i].provider for i in rows]
+            spend = np.stack(
+                [
+                    cost[[i for i, p in zip(rows, provider, strict=True) if p == code]].sum(axis=0)
+                    for code in part.partners
+                ],
+                axis=-1,
             )
-        except ConfigError as error:  # a mechanism refused a parameter: say which design/line
+            planned = float((compiled.plan[rows] * compiled.price[rows]).sum())
+            delivered = (activity[rows] * compiled.price[rows, np.newaxis]).sum(axis=0)
+            demand = delivered / planned - 1.0 if planned > 0 else np.zeros(n)
+            ach_alliance: Any = _achieved(alliance.outcome_achievement, draws, n)
+        else:
+            ach_alliance = None
+        units = Units.of_lines(
+            count=activity[rows].T, value=(activity[rows] * price[rows]).T, pod=part.pods
+        )
+        try:
+            result = pipeline.run(
+                part.contract,
+                units,
+                achievement=Achievement(
+                    cquin=cquin, outcomes=outcomes, contingency=contingency, alliance=ach_alliance
+                ),
+                alliance_spend=spend,
+                demand_over_plan=demand,
+                record_level=False,
+            )
+        except ConfigError as error:  # say which design
             raise ConfigError(
                 error.problem,
-                location=f"design '{design.name}', line '{line.id}': {error.location}",
+                location=f"design '{design.name}': {error.location}",
                 expected=error.expected,
                 fix=error.fix,
             ) from None
-    if design.risk_share is not None:
-        from quasimarket.mechanisms.risk_share import risk_share
-
-        # one risk share per commissioner–provider pair, over the pair's non-alliance lines
-        pairs = sorted(
-            {(ln.commissioner, ln.provider) for ln in scenario.lines if ln.provider not in partners}
-        )
-        for comm, prov in pairs:
-            rows = [
-                i
-                for i, line in enumerate(scenario.lines)
-                if line.commissioner == comm and line.provider == prov
-            ]
-            if not rows:
-                continue
-            actual = payments[rows].sum(axis=0)
-            plan_value = float((compiled.plan[rows] * compiled.price[rows]).sum())
-            shared = risk_share(
-                actual,
-                plan_value=plan_value,
-                band_edges=design.risk_share.band_edges,
-                provider_shares=design.risk_share.provider_shares,
-            ).payment
-            scale = np.divide(shared, actual, out=np.ones(n), where=actual != 0)
-            payments[rows] = payments[rows] * scale
-    if alliance is not None:
-        from quasimarket.mechanisms.gain_loss_share import gain_loss_share
-
-        partner_rows = [
-            [i for i, line in enumerate(scenario.lines) if line.provider == code]
-            for code in alliance.partners
-        ]
-        partner_cost = np.stack([cost[rows].sum(axis=0) for rows in partner_rows], axis=-1)
-        rows_all = [i for rows in partner_rows for i in rows]
-        planned = float((compiled.plan[rows_all] * compiled.price[rows_all]).sum())
-        delivered = (activity[rows_all] * compiled.price[rows_all, np.newaxis]).sum(axis=0)
-        demand_over_plan = delivered / planned - 1.0 if planned > 0 else np.zeros(n)
-        result = gain_loss_share(
-            alliance.envelope_gbp,
-            partner_cost,
-            shares=alliance.shares,
-            exempt=[code in alliance.exempt for code in alliance.partners],
-            outcome_pot=alliance.outcome_pot_gbp,
-            outcome_achievement=_achieved(alliance.outcome_achievement, draws, n),
-            step_in_threshold=alliance.step_in_threshold,
-            demand_over_plan=demand_over_plan,
-            year_index=alliance.year_index,
-            service_development=alliance.service_development_gbp,
-            provider_split=alliance.provider_split,
-        )
-        income = partner_cost + result.net_position  # (n, partners)
-        for k, rows in enumerate(partner_rows):
-            line_cost = cost[rows]
-            total = line_cost.sum(axis=0)
-            weight = np.divide(
-                line_cost, total, out=np.full_like(line_cost, 1.0 / len(rows)), where=total != 0
-            )
-            payments[rows] = weight * income[:, k]
+        payments[rows] = result.formal_by_line.T
     return payments
 
 
@@ -386,7 +250,7 @@ def evaluate_chunk(compiled: Compiled, start: int, stop: int) -> ChunkResult:
     first_payment = np.zeros((len(designs), len(scenario.lines)))
     for d, design in enumerate(designs):
         payments = _design_payments(
-            compiled, design, activity=activity, price=price, cost=cost, draws=draws
+            compiled, d, activity=activity, price=price, cost=cost, draws=draws
         )
         net = outcomes[d]
         net[:-1] += compiled.budget[:, np.newaxis]
