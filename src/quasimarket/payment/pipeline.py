@@ -178,7 +178,7 @@ def check_contract(contract: Contract, *, record_level: bool = True) -> None:
                     "readmission links), which line aggregates do not have",
                     location=f"{where}.adjustments.{rule}",
                     expected="rules that act on line aggregates",
-                    fix="price the contract on activity records (quasimarket price), or drop the rule",
+                    fix="price activity records with quasimarket price, or drop the rule",
                 )
         if line.mechanism == "aligned_payment_incentive" and line.pods:
             scope = REGISTRY["aligned_payment_incentive"].scope

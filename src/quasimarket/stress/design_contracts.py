@@ -184,6 +184,7 @@ def _line(line: Any, spec: Any) -> tuple[dict[str, Any], str | None, dict[str, A
     # payment form, decides its money, so it is valued per unit at the line's price
     mech = "cost_per_case" if spec is None else spec.mechanism
     ref: dict[str, Any] = {}
+    terms: dict[str, Any]
     if mech in ("cost_per_case", "national_tariff"):
         mechanism, terms = "cost_per_case", {"price": price}
     elif mech == "block":

@@ -30,8 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 from quasimarket.errors import ConfigError
-from quasimarket.stress.sampling import RANDOM_BLOCK, Draws, Source, draw_sources, sources_of
 from quasimarket.stress.design_contracts import DesignContract, design_contracts
+from quasimarket.stress.sampling import RANDOM_BLOCK, Draws, Source, draw_sources, sources_of
 from quasimarket.stress.scenario import Design, Scenario
 
 __all__ = ["SYSTEM", "ChunkResult", "Compiled", "compile_scenario", "evaluate_chunk"]
@@ -248,7 +248,7 @@ def evaluate_chunk(compiled: Compiled, start: int, stop: int) -> ChunkResult:
     block_starts = _block_starts(start, stop)
     payment_blocks = np.zeros((len(designs), len(scenario.lines), len(block_starts)))
     first_payment = np.zeros((len(designs), len(scenario.lines)))
-    for d, design in enumerate(designs):
+    for d in range(len(designs)):
         payments = _design_payments(
             compiled, d, activity=activity, price=price, cost=cost, draws=draws
         )
