@@ -203,6 +203,7 @@ def run(
     alliance_spend: FloatArray | None = None,
     demand_over_plan: Any = None,
     record_level: bool = True,
+    agreed: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PipelineResult:
     """Apply the contract's rules 3-11 to *units* valued at unit price (see module doc).
 
@@ -219,6 +220,11 @@ def run(
             tester's costs); default: the partners' outturn under the contract.
         demand_over_plan: Alliance demand over plan (overrides the contract's).
         record_level: The units carry record-level detail (readmission flags).
+        agreed: Per line id, values agreed per commissioner-provider pair that replace the
+            contract's: term names (``annual_value``, ``planned_value``, ``fixed_value`` …)
+            and ``rule.parameter`` for adjustments (``mret.baseline_value``), as arrays over
+            the units' leading axes. The simulation agrees one plan per pair and year and
+            prices them all in one call with one contract of terms.
     """
     check_contract(contract, record_level=record_level)
     ach = _achievement(achievement)
@@ -226,11 +232,12 @@ def run(
     by_standard: Mapping[str, Mapping[str, float]] = (
         {} if performance is None or isinstance(performance, Performance) else performance
     )
+    agreed = agreed or {}
     gross = units.line_sum(units.value)
     _activity_cap(contract, units, gross)
-    _mret(contract, units)
+    _mret(contract, units, agreed)
     _readmissions(contract, units, avoidable_share)
-    _payment_forms(contract, units, gross, ach)
+    _payment_forms(contract, units, gross, ach, agreed)
     _sanctions(contract, units, perf, by_standard)
     _cquin(contract, units, achievement, ach)
     _risk_share(contract, units)
@@ -272,6 +279,27 @@ def _param(contract: Contract, rule: str, name: str) -> tuple[npt.NDArray[np.boo
     return has, values
 
 
+def _agreed(
+    contract: Contract,
+    units: Units,
+    agreed: Mapping[str, Mapping[str, Any]],
+    name: str,
+    values: FloatArray,
+) -> FloatArray:
+    """Per-line *values* with the lines' agreed values for *name* put in (leading axes)."""
+    found = [
+        (li, agreed[line.id][name])
+        for li, line in enumerate(contract.lines)
+        if name in agreed.get(line.id, {})
+    ]
+    if not found:
+        return values
+    out = np.array(np.broadcast_to(values, units.value.shape), dtype=np.float64)
+    for li, value in found:
+        out[..., li] = value
+    return out
+
+
 # -- 3-5. activity cap, MRET, readmissions ----------------------------------------------------
 def _activity_cap(contract: Contract, units: Units, value: FloatArray) -> None:
     has, plan = _param(contract, "activity_cap", "plan_value")
@@ -283,10 +311,11 @@ def _activity_cap(contract: Contract, units: Units, value: FloatArray) -> None:
         _record(units, contract.lines[li], "activity_cap_gbp", "activity_cap")
 
 
-def _mret(contract: Contract, units: Units) -> None:
+def _mret(contract: Contract, units: Units, agreed: Mapping[str, Mapping[str, Any]]) -> None:
     has, baseline = _param(contract, "mret", "baseline_value")
     if not has.any():
         return
+    baseline = _agreed(contract, units, agreed, "mret.baseline_value", baseline)
     _, rate = _param(contract, "mret", "rate")
     scope = np.isin(units.pod, _scope_codes("mret"))
     nel_value = units.line_sum(units.value * scope)
@@ -329,7 +358,13 @@ def _readmissions(contract: Contract, units: Units, avoidable: float | None) -> 
 
 
 # -- 6. payment forms -------------------------------------------------------------------------
-def _payment_forms(contract: Contract, units: Units, gross: FloatArray, ach: Achievement) -> None:
+def _payment_forms(
+    contract: Contract,
+    units: Units,
+    gross: FloatArray,
+    ach: Achievement,
+    agreed: Mapping[str, Mapping[str, Any]],
+) -> None:
     """Each form by its registry basis; count forms keep the deductions before them."""
     lines = contract.lines
     value = units.line_sum(units.value)
@@ -342,10 +377,15 @@ def _payment_forms(contract: Contract, units: Units, gross: FloatArray, ach: Ach
         if basis == "unit":
             continue
         kw = line.terms.kwargs()  # type: ignore[attr-defined]
+        kw.update({k: v for k, v in agreed.get(line.id, {}).items() if "." not in k})
         at = (..., li)
         if basis == "month_value":
-            monthly = np.asarray(block.block_payment(**kw).monthly, dtype=np.float64)
-            _block_line(units, li, monthly)
+            res = block.block_payment(**kw)
+            if units.aggregate:  # line aggregates have no months: the year's instalments
+                adj[at] = np.asarray(res.annual) - value[at]
+                any_form = True
+            else:
+                _block_line(units, li, np.asarray(res.monthly, dtype=np.float64))
             _record(units, line, "payment_form_gbp", "block")
             continue
         if basis == "count":
@@ -394,13 +434,6 @@ def _block_line(units: Units, li: int, monthly: FloatArray) -> None:
     """Block: each month's instalment replaces the value of that month's units."""
     rows = units.line_of == li
     m = units.month0[rows]
-    if units.aggregate:
-        # line aggregates (one unit per line, no months): the year's instalments replace it
-        amount = monthly.sum() - units.value[..., li]
-        units.spread(
-            "payment_form_gbp", np.where(np.arange(units.n_lines) == li, amount[..., None], 0.0)
-        )
-        return
     value = units.value[..., rows]
     month_value = group_sum(m, value, 12)
     month_count = group_sum(m, units.count[..., rows] * np.ones_like(value), 12)

@@ -28,13 +28,15 @@ are re-based on the outturn.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from quasimarket.mechanisms import blended, block, cost_per_case, cquin, mret, settlement
+from quasimarket.mechanisms import block, settlement
+from quasimarket.mechanisms.blended import API_ELECTIVE_SCOPE
 from quasimarket.simulation.compile import (
     DEMAND_INDEX,
     POD_INDEX,
@@ -44,7 +46,11 @@ from quasimarket.simulation.compile import (
     Compiled,
 )
 from quasimarket.simulation.parameters import PODS
+from quasimarket.vocabulary import POD_CODES, SIMULATED_ACTIVITY
 from quasimarket.simulation.regime import BehaviourRule, make_behaviours
+
+if TYPE_CHECKING:
+    from quasimarket.contracts.model import Contract
 
 __all__ = [
     "COMMISSIONER_MONTHLY",
@@ -198,43 +204,156 @@ def _choice_shares(
     return np.asarray(expu / np.where(total > 0, total, 1.0), dtype=np.float64)
 
 
-def _pay_year(state: SimulationState, value: FloatArray, y: int) -> tuple[FloatArray, FloatArray]:
-    """Payments £ (D, C, V, P) for the year's activity value; and the settlement gap (D, C)."""
-    compiled = state.compiled
-    pay = np.zeros_like(value)
-    plan_value = state.plan * compiled.price[y][None, None, :, :]
+#: Currency of the contract line for each simulated point of delivery.
+_CURRENCY = {
+    "elective_spell": "spell",
+    "non_elective": "spell",
+    "op_first": "attendance",
+    "op_follow_up": "attendance",
+    "ae": "attendance",
+    "community": "contact",
+    "mental_health": "contact",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def year_contract(
+    year: int,
+    forms: tuple[tuple[str, str], ...],
+    mret_rate: float | None,
+    cquin_rate: float | None,
+    cquin_achievement: float,
+    variable_rate: float,
+    api: bool,
+) -> tuple[Contract, tuple[int, ...]]:
+    """The contract every commissioner-provider pair holds in a simulated year.
+
+    One line per paid point of delivery (:data:`~quasimarket.vocabulary.SIMULATED_ACTIVITY`),
+    paid by its service's form: ``pbr`` = cost per case at the pair's tariff (with MRET on
+    non-elective activity while it is in force), ``block``, ``blended``. Under the aligned
+    payment and incentive (2023/24 on) elective activity in the API's scope (elective spells,
+    first outpatient attendances) takes the API's variable element, and everything else
+    (emergency care, follow-ups) sits in its fixed element (a block at plan). CQUIN applies to every line while in force. The pairs' agreed values (block
+    values, plans, MRET baselines) are passed to the pipeline per pair; the terms here are
+    the agreement's shape. Returns the contract and the PODS index of each line.
+    """
+    from quasimarket.contracts.model import CONTRACT_FORMAT, LAST_YEAR
+    from quasimarket.contracts.model import Contract as ContractModel
+
+    form_of = dict(forms)
+    lines: list[dict[str, Any]] = []
+    index: list[int] = []
     for p, pod in enumerate(PODS):
         service = POD_SERVICE[pod]
         if service is None:
             continue
-        form = state.forms[service]
-        v = value[..., p]
-        if form == "block":
-            pay[..., p] = block.block_payment(state.block_value[..., p]).annual
-        elif form == "blended":
-            pay[..., p] = blended.blended_payment(
-                v, planned_value=plan_value[..., p], variable_rate=compiled.blended_rate[y] or 0.2
-            ).payment
-        else:
-            paid = cost_per_case.cost_per_case(
-                state.year_activity[..., p], price=compiled.price[y][None, None, :, p]
-            ).payment
-            mret_rate = state.rate_overrides.get("mret", compiled.mret_rate[y])
-            if pod == "non_elective" and mret_rate is not None:
-                baseline = compiled.plan[..., p] * compiled.price[y][None, :, p]
-                paid = mret.marginal_rate_emergency(
-                    paid, baseline_value=baseline[None], rate=mret_rate
-                ).paid
-            pay[..., p] = paid
-    rate = state.rate_overrides.get("cquin", compiled.cquin_rate[y])
-    if rate is not None:
-        earned = cquin.cquin_payment(
-            pay,
-            rate=rate,
-            weights=np.array([1.0]),
-            achievement=np.array([compiled.scenario.finance.cquin_achievement]),
-        ).earned
-        pay = pay + earned
+        form = form_of[service]
+        mechanism = {"pbr": "cost_per_case", "block": "block", "blended": "blended"}[form]
+        terms: dict[str, Any] = {"price": 1.0} if form == "pbr" else {}
+        if form == "blended":
+            terms = {"planned_value": 0.0, "variable_rate": variable_rate}
+        if api and form == "blended":
+            if SIMULATED_ACTIVITY[pod] in API_ELECTIVE_SCOPE:
+                mechanism = "aligned_payment_incentive"
+                terms = {
+                    "fixed_value": 0.0,
+                    "elective_threshold_value": 0.0,
+                    "variable_rate": variable_rate,
+                }
+            else:
+                mechanism, terms = "block", {}
+        if mechanism == "block":
+            terms = {"annual_value": 0.0}
+        adjustments: list[dict[str, Any]] = []
+        if form == "pbr" and pod == "non_elective" and mret_rate is not None:
+            adjustments.append(
+                {"rule": "mret", "rate": mret_rate, "baseline_value": 0.0, "allow_out_of_era": True}
+            )
+        if cquin_rate is not None:
+            adjustments.append(
+                {
+                    "rule": "cquin",
+                    "rate": cquin_rate,
+                    "allow_out_of_era": True,
+                    "goals": [{"name": "cquin", "weight": 1.0, "achievement": cquin_achievement}],
+                }
+            )
+        pod_name = SIMULATED_ACTIVITY[pod]
+        lines.append(
+            {
+                "id": pod,
+                "service": service,
+                "currency": _CURRENCY[pod],
+                "pods": [pod_name] if pod_name else [],
+                "mechanism": mechanism,
+                "allow_out_of_era": True,
+                "terms": terms,
+                "adjustments": adjustments,
+            }
+        )
+        index.append(p)
+    contract = ContractModel.model_validate(
+        {
+            "format": CONTRACT_FORMAT,
+            "name": "simulated commissioner-provider contract",
+            "year": f"{min(year, LAST_YEAR)}/{(min(year, LAST_YEAR) + 1) % 100:02d}",
+            "commissioners": [{"code": "C"}],
+            "providers": [{"code": "P"}],
+            "lines": lines,
+        }
+    )
+    return contract, tuple(index)
+
+
+def _pay_year(state: SimulationState, value: FloatArray, y: int) -> tuple[FloatArray, FloatArray]:
+    """Payments £ (D, C, V, P) for the year's activity value; and the settlement gap (D, C).
+
+    Every commissioner-provider pair's year end goes through the one payment pipeline
+    (:func:`quasimarket.payment.pipeline.run`) in one call: the pairs are leading axes of
+    the line aggregates. The settlement is per commissioner, over all its contracts.
+    """
+    from quasimarket.payment import pipeline
+    from quasimarket.payment.units import Units
+
+    compiled = state.compiled
+    pay = np.zeros_like(value)
+    plan_value = state.plan * compiled.price[y][None, None, :, :]
+    api = bool(compiled.api[y]) if compiled.api else False
+    contract, index = year_contract(
+        compiled.years[y].start,
+        tuple(sorted(state.forms.items())),
+        state.rate_overrides.get("mret", compiled.mret_rate[y]),
+        state.rate_overrides.get("cquin", compiled.cquin_rate[y]),
+        float(compiled.scenario.finance.cquin_achievement),
+        float(compiled.blended_rate[y] or 0.2),
+        api,
+    )
+    idx = np.array(index, dtype=np.intp)
+    baseline = compiled.plan * compiled.price[y][None, :, :]  # (C, V, P): the MRET baseline
+    agreed: dict[str, dict[str, Any]] = {}
+    for li, line in enumerate(contract.lines):
+        p = index[li]
+        if line.mechanism == "block":
+            fixed = state.block_value[..., p]
+            if api:  # the API's fixed element: the agreed plan
+                fixed = plan_value[..., p]
+            agreed[line.id] = {"annual_value": fixed}
+        elif line.mechanism == "blended":
+            agreed[line.id] = {"planned_value": plan_value[..., p]}
+        elif line.mechanism == "aligned_payment_incentive":
+            agreed[line.id] = {
+                "fixed_value": plan_value[..., p],
+                "elective_threshold_value": plan_value[..., p],
+            }
+        if line.adjustments_of("mret"):
+            agreed.setdefault(line.id, {})["mret.baseline_value"] = baseline[None, ..., p]
+    units = Units.of_lines(
+        count=state.year_activity[..., idx],
+        value=value[..., idx],
+        pod=np.array([POD_CODES[ln.pods[0]] if ln.pods else -1 for ln in contract.lines]),
+    )
+    result = pipeline.run(contract, units, record_level=False, agreed=agreed)
+    pay[..., idx] = result.formal_by_line
     gap = np.zeros(pay.shape[:2])
     if compiled.scenario.regime.settlements:
         spend = pay.sum(axis=(2, 3))
