@@ -46,8 +46,8 @@ from quasimarket.simulation.compile import (
     Compiled,
 )
 from quasimarket.simulation.parameters import PODS
-from quasimarket.vocabulary import POD_CODES, SIMULATED_ACTIVITY
 from quasimarket.simulation.regime import BehaviourRule, make_behaviours
+from quasimarket.vocabulary import POD_CODES, SIMULATED_ACTIVITY
 
 if TYPE_CHECKING:
     from quasimarket.contracts.model import Contract
@@ -233,7 +233,8 @@ def year_contract(
     non-elective activity while it is in force), ``block``, ``blended``. Under the aligned
     payment and incentive (2023/24 on) elective activity in the API's scope (elective spells,
     first outpatient attendances) takes the API's variable element, and everything else
-    (emergency care, follow-ups) sits in its fixed element (a block at plan). CQUIN applies to every line while in force. The pairs' agreed values (block
+    (emergency care, follow-ups) sits in its fixed element (a block at plan). CQUIN applies
+    to every line while in force. The pairs' agreed values (block
     values, plans, MRET baselines) are passed to the pipeline per pair; the terms here are
     the agreement's shape. Returns the contract and the PODS index of each line.
     """
