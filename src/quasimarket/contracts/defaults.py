@@ -84,6 +84,8 @@ def _fill(
             continue
         table[field] = value
         resolved.append(ResolvedDefault(line_id, name, field, value, source, status))
+    if name == "aligned_payment_incentive":
+        _api_fixed_default(table, line, resolved)
     for field, line_field in model.LINE_DEFAULTS.items():
         if field in table or line.get(line_field) is None:
             continue
@@ -93,6 +95,46 @@ def _fill(
                 line_id, name, field, line[line_field], f"line '{line_id}' {line_field}", "contract"
             )
         )
+
+
+#: Points of delivery in the API's variable element (mechanisms.blended.API_ELECTIVE_SCOPE).
+_API_SCOPE = ("day_case", "elective", "op_procedure", "op_first")
+
+
+def _api_fixed_default(
+    table: dict[str, Any], line: Mapping[str, Any], resolved: list[ResolvedDefault]
+) -> None:
+    """The API fixed element: the plan less the elective value the variable element pays.
+
+    Defaulting it to the whole plan while the threshold is 0 (2023/24 on) would pay planned
+    elective activity twice: in the fixed element and again in the variable element.
+    """
+    planned = line.get("planned_value_gbp")
+    threshold = table.get("elective_threshold_value")
+    if "fixed_value" in table or not isinstance(planned, int | float):
+        return
+    if not isinstance(threshold, int | float):
+        return
+    elective = table.get("planned_elective_value")
+    pods = line.get("pods")
+    if elective is None and isinstance(pods, list) and pods and set(pods) <= set(_API_SCOPE):
+        elective = planned
+    if not isinstance(elective, int | float):
+        return  # fixed_value stays missing: validation says it is required
+    value = float(planned) - float(elective) + float(threshold)
+    table["fixed_value"] = value
+    line_id = line.get("id") if isinstance(line.get("id"), str) else None
+    resolved.append(
+        ResolvedDefault(
+            line_id,
+            "aligned_payment_incentive",
+            "fixed_value",
+            value,
+            f"line '{line_id}' planned_value_gbp − planned_elective_value + "
+            "elective_threshold_value",
+            "contract",
+        )
+    )
 
 
 def fill_defaults(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[ResolvedDefault]]:

@@ -167,6 +167,7 @@ _OMIT: dict[str, tuple[str, ...]] = {
 #: shown commented out.
 _SHOW: dict[str, tuple[str, ...]] = {
     "local_price": ("previous_price",),
+    "aligned_payment_incentive": ("planned_elective_value",),
     "sanctions": ("threshold", "unit_penalty", "floor_threshold"),
     "local_variation": ("factor",),
     "local_modification": ("factor",),

@@ -308,7 +308,7 @@ class AlignedPaymentIncentiveTerms(MechanismTerms):
     FUNCTION = "blended.aligned_payment_incentive"
     KWARGS = ("fixed_value", "elective_threshold_value", "variable_rate", "floor_value")
     CALENDAR_DEFAULTS: ClassVar[dict[str, str]] = {"variable_rate": "api_variable_rate"}
-    LINE_DEFAULTS: ClassVar[dict[str, str]] = {"fixed_value": "planned_value_gbp"}
+    # fixed_value has no plain line default: see contracts/defaults.py (api_fixed_default)
     REQUIRED = ("fixed_value", "variable_rate")
     IN_FORCE = "api"
     IN_FORCE_TEXT = "the aligned payment and incentive rules were in force"
@@ -318,8 +318,17 @@ class AlignedPaymentIncentiveTerms(MechanismTerms):
     mechanism: Literal["aligned_payment_incentive"] = "aligned_payment_incentive"
     fixed_value: Pounds | None = Field(
         None,
-        description="the fixed element, £ (default: planned_value_gbp)",
+        description="the fixed element, £ (default: planned_value_gbp − planned_elective_value "
+        "+ elective_threshold_value, so elective value above the threshold is paid once, in "
+        "the variable element)",
         examples=[180_000_000.0],
+    )
+    planned_elective_value: Pounds | None = Field(
+        None,
+        description="planned value of the line's elective activity in the variable element's "
+        "scope, £ (needed for the fixed_value default when the line also covers other pods; "
+        "default: planned_value_gbp when every pod of the line is elective)",
+        examples=[52_000_000.0],
     )
     elective_threshold_value: Pounds = Field(
         description="elective activity value covered by the fixed element, £ "

@@ -15,10 +15,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from quasimarket._types import FloatArray, Int64Array
 from quasimarket.economy.demography import AGE_SHARES, FEMALE_SHARES, need_per_head
 from quasimarket.economy.model import Economy
 from quasimarket.errors import ConfigError
 from quasimarket.financial_year import FinancialYear
+from quasimarket.random_streams import stream
 from quasimarket.simulation.parameters import (
     AGE_WIDTH_YEARS,
     CAPACITY_SEASONALITY,
@@ -31,8 +33,6 @@ from quasimarket.tariff import annex_a
 
 __all__ = ["Compiled", "compile_simulation", "load_scenario_economy"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Index of each POD on the last axis of activity arrays.
 POD_INDEX = {pod: i for i, pod in enumerate(PODS)}
@@ -69,6 +69,7 @@ class Compiled:
         price: Unit price £ by year, provider and POD (Y, V, P).
         forms: Contract form per year and service (resolved from the calendar).
         mret_rate, cquin_rate, blended_rate: Per year (None where the rule is not in force).
+        api: Per year, whether the aligned payment and incentive is in force (2023/24 on).
         efficiency: Tariff efficiency factor per year.
         plan: Year-0 planned activity (C, V, P).
         allocation: Commissioner allocation £ (Y, C).
@@ -100,6 +101,7 @@ class Compiled:
     mret_rate: list[float | None]
     cquin_rate: list[float | None]
     blended_rate: list[float | None]
+    api: list[bool]
     plan: FloatArray
     allocation: FloatArray
     other_spend: FloatArray
@@ -162,7 +164,7 @@ def load_scenario_economy(scenario: SimulationScenario) -> Economy:
     return economy
 
 
-def _index(codes: pd.Series, known: list[str]) -> IntArray:
+def _index(codes: pd.Series, known: list[str]) -> Int64Array:
     lookup = {code: i for i, code in enumerate(known)}
     return np.array([lookup.get(str(c), -1) for c in codes], dtype=np.int64)
 
@@ -447,9 +449,7 @@ def compile_simulation(scenario: SimulationScenario, economy: Economy) -> Compil
     shares["elective"] = _fit_to_capacity(
         shares["elective"], annual[0, :, DEMAND_INDEX["elective_referral"]], cap_for_fit
     )
-    rng = np.random.Generator(
-        np.random.PCG64(np.random.SeedSequence(scenario.seed, spawn_key=(0,)))
-    )
+    rng = stream(scenario.seed, "simulation:provider_quality")
     quality = rng.standard_normal(n_v) * scenario.pathway.quality_sd
     conv = scenario.pathway.conversion
     cap_spells = economy.providers["elective_capacity_spells"].to_numpy(dtype=np.float64).copy()
@@ -588,6 +588,7 @@ def compile_simulation(scenario: SimulationScenario, economy: Economy) -> Compil
         price=price,
         base_price=base_price,
         forms=forms,
+        api=[bool(r.api.value) for r in rules],
         mret_rate=[None if r.mret_rate.value is None else float(r.mret_rate.value) for r in rules],
         cquin_rate=[
             None if r.cquin_rate.value is None else float(r.cquin_rate.value) for r in rules

@@ -1,0 +1,102 @@
+"""Before/after benchmark of a change, side by side in one run: ratios, not lone timings.
+
+    git worktree add /tmp/qm-before <commit>          # the code before the change
+    .venv/bin/python bench/bench_before_after.py --before /tmp/qm-before [--spells 10000000]
+
+Each workload runs in a fresh subprocess with ``quasimarket`` imported from one tree's
+``src`` (this checkout's, or ``--before``'s), alternating before/after ``--repeats`` times;
+the best time of each is kept and the ratio after/before reported (< 1: faster). Workloads
+are the three headline benchmarks of ``docs/benchmarks.md``: pricing N spells (the
+``bench_pricing`` contract and data), the stress tester on 1M draws × 25 lines × 4 designs
+(serial, one process), and the national simulation (one draw over ten years, as in docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+WORKLOADS = {
+    "pricing": """
+import time, bench_pricing as bp
+from pathlib import Path
+path = Path({data!r})
+table, tariff, contract = bp.load(path)
+t = time.perf_counter(); out = bp.run_engine_totals_only(table, tariff, contract)
+print(time.perf_counter() - t, out["formal_gbp"])
+""",
+    "stress": """
+import time, bench_stress as bs
+from quasimarket.stress.run import run_stress
+scenario = bs.portfolio({draws}, designs=4)
+t = time.perf_counter(); run_stress(scenario, workers=1)
+print(time.perf_counter() - t, 0)
+""",
+    "simulation": """
+import time, bench_simulation as bsim
+scenario = bsim.national("2025/26:2034/35")
+t = time.perf_counter(); bsim.simulate(scenario)
+print(time.perf_counter() - t, 0)
+""",
+}
+
+
+def run(tree: Path, code: str) -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": f"{tree / 'src'}{os.pathsep}{ROOT / 'bench'}"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    if out.returncode:
+        raise SystemExit(f"{tree}: {out.stderr[-2000:]}")
+    seconds, value = out.stdout.split()[-2:]
+    return float(seconds), float(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--before", type=Path, required=True, help="checkout before the change")
+    parser.add_argument("--spells", type=int, default=10_000_000)
+    parser.add_argument("--draws", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--only", nargs="*", default=list(WORKLOADS))
+    args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "spells.parquet"
+        if "pricing" in args.only:
+            sys.path.insert(0, str(ROOT / "bench"))
+            import bench_pricing
+
+            bench_pricing.make_data(args.spells, data)
+        for name in args.only:
+            code = WORKLOADS[name].format(data=str(data), draws=args.draws)
+            best = {"before": float("inf"), "after": float("inf")}
+            values = {}
+            for _ in range(args.repeats):
+                for label, tree in (("before", args.before), ("after", ROOT)):
+                    seconds, value = run(tree, code)
+                    best[label] = min(best[label], seconds)
+                    values[label] = value
+            results[name] = {
+                **best,
+                "ratio": best["after"] / best["before"],
+                "same_money": float(values["before"] == values["after"]),
+            }
+            print(name, json.dumps(results[name]), flush=True)
+    stamp = time.strftime("%Y-%m-%d")
+    print(f"\n| workload ({stamp}) | before s | after s | after/before |")
+    print("|---|---:|---:|---:|")
+    for name, r in results.items():
+        print(f"| {name} | {r['before']:.2f} | {r['after']:.2f} | {r['ratio']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
