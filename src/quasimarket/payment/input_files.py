@@ -5,8 +5,9 @@ leaves to pricing time; ``docs/pricing.md`` documents both with examples.
 
 * ``quasimarket.achievement/1`` (:func:`load_achievement`): CQUIN achievement per goal, for
   the whole contract (``[cquin]``), a provider (``[providers.<code>.cquin]``) or a line
-  (``[lines.<id>.cquin]``); capitation outcome achievement per provider or line
-  (``outcome_achievement``); the alliance's outcome achievement (``[alliance]``).
+  (``[lines.<id>.cquin]``); capitation outcome achievement and contingency release per
+  provider or line (``outcome_achievement``, ``contingency_released``); the alliance's
+  outcome achievement (``[alliance]``).
 * ``quasimarket.performance/1`` (:func:`load_performance`): performance against the
   standards the contract's sanctions rules name, for the whole contract
   (``[standards.<name>]``), a provider (``[providers.<code>.<name>]``) or a line
@@ -73,13 +74,13 @@ ACTIVITY_STANDARDS: dict[str, tuple[str, str]] = {
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _THRESHOLD_KEYS = ("numerator", "denominator")
+_BREACH_KEYS = ("count",)
 #: Capitation entries of an achievement file: key -> (the capitation terms' share that must be
 #: above 0 for it to apply, what that payment is called in messages).
 _CAPITATION_KEYS: dict[str, tuple[str, str]] = {
     "outcome_achievement": ("outcome_share", "outcome payment"),
     "contingency_released": ("contingency_share", "contingency"),
 }
-_BREACH_KEYS = ("count",)
 
 
 # -- shared helpers ---------------------------------------------------------------------------

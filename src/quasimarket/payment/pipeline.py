@@ -204,6 +204,7 @@ def run(
     demand_over_plan: Any = None,
     record_level: bool = True,
     agreed: Mapping[str, Mapping[str, Any]] | None = None,
+    checked: bool = False,
 ) -> PipelineResult:
     """Apply the contract's rules 3-11 to *units* valued at unit price (see module doc).
 
@@ -225,8 +226,11 @@ def run(
             and ``rule.parameter`` for adjustments (``mret.baseline_value``), as arrays over
             the units' leading axes. The simulation agrees one plan per pair and year and
             prices them all in one call with one contract of terms.
+        checked: The caller has already run :func:`check_contract` on this contract (the
+            stress tester and the simulation check once, then price many chunks).
     """
-    check_contract(contract, record_level=record_level)
+    if not checked:
+        check_contract(contract, record_level=record_level)
     ach = _achievement(achievement)
     perf = performance if isinstance(performance, Performance) else None
     by_standard: Mapping[str, Mapping[str, float]] = (

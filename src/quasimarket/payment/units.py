@@ -252,6 +252,12 @@ class Units:
         as a statement residual spread evenly over the 12 months. The amounts are added to
         the running value.
         """
+        if self.aggregate and not self.track:
+            # one unit per line: the unit carries the whole amount (what pro rata gives, and
+            # no residual); the stress tester's and simulation's hot path
+            self.col(name)[...] += amount
+            self.value += amount
+            return
         if total is None:
             total = self.line_sum(self.value if scope is None else self.value * scope)
         amount = np.broadcast_to(amount, total.shape)

@@ -303,6 +303,9 @@ def year_contract(
             "lines": lines,
         }
     )
+    from quasimarket.payment.pipeline import check_contract
+
+    check_contract(contract, record_level=False)
     return contract, tuple(index)
 
 
@@ -353,7 +356,7 @@ def _pay_year(state: SimulationState, value: FloatArray, y: int) -> tuple[FloatA
         value=value[..., idx],
         pod=np.array([POD_CODES[ln.pods[0]] if ln.pods else -1 for ln in contract.lines]),
     )
-    result = pipeline.run(contract, units, record_level=False, agreed=agreed)
+    result = pipeline.run(contract, units, record_level=False, agreed=agreed, checked=True)
     pay[..., idx] = result.formal_by_line
     gap = np.zeros(pay.shape[:2])
     if compiled.scenario.regime.settlements:

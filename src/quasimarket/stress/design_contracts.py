@@ -166,6 +166,17 @@ def _contract(
             location=f"design '{design.name}'",
             fix="correct the design's line terms",
         ) from None
+    from quasimarket.payment.pipeline import check_contract
+
+    try:
+        check_contract(contract, record_level=False)
+    except ConfigError as error:
+        raise ConfigError(
+            error.problem,
+            location=f"design '{design.name}': {error.location}",
+            expected=error.expected,
+            fix=error.fix,
+        ) from None
     return DesignContract(
         contract=contract,
         rows=np.array(rows, dtype=np.intp),

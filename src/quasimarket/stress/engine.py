@@ -209,6 +209,7 @@ def _design_payments(
                 alliance_spend=spend,
                 demand_over_plan=demand,
                 record_level=False,
+                checked=True,
             )
         except ConfigError as error:  # say which design
             raise ConfigError(
