@@ -8,7 +8,7 @@ Each workload runs in a fresh subprocess with ``quasimarket`` imported from one 
 the best time of each is kept and the ratio after/before reported (< 1: faster). Workloads
 are the three headline benchmarks of ``docs/benchmarks.md``: pricing N spells (the
 ``bench_pricing`` contract and data), the stress tester on 1M draws × 25 lines × 4 designs
-(serial, one process), and the national simulation (one draw over ten years, as in docs/benchmarks.md).
+(serial, one process), and the national simulation (one draw, ten years).
 """
 
 from __future__ import annotations
