@@ -8,6 +8,10 @@ as many of *file*, *location*, *expected* and *fix* as it knows.
 
 from __future__ import annotations
 
+import difflib
+import re
+import types
+import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -94,12 +98,15 @@ def summarise_items(items: Iterable[object], *, first: int = 5) -> str:
 
 
 def from_validation_error(
-    error: Any, *, file: str | Path | None = None, what: str = "file"
+    error: Any, *, file: str | Path | None = None, what: str = "file", model: Any = None
 ) -> ConfigError:
     """Turn a pydantic ``ValidationError`` into one :class:`ConfigError` naming every bad field.
 
     Unknown keys are reported with the hint to check the spelling against the documented
-    format; other errors carry pydantic's own message, which says what was expected.
+    format; other errors carry pydantic's own message, which says what was expected. A value
+    outside a fixed set of choices (a ``Literal`` field or the tag of a discriminated union,
+    e.g. ``currency = "spel"``) gets a did-you-mean suggestion in the fix; so does an unknown
+    key when *model* (the pydantic model class that was validated) is given.
     """
     problems: list[str] = []
     fixes: list[str] = []
@@ -107,9 +114,14 @@ def from_validation_error(
         loc = ".".join(str(part) for part in item.get("loc", ())) or "(top level)"
         kind = item.get("type", "")
         msg = item.get("msg", "invalid value")
+        context = item.get("ctx") or {}
         if kind == "extra_forbidden":
             problems.append(f"{loc}: unknown key")
-            fixes.append(f"remove or correct the spelling of '{loc}'")
+            parts = tuple(item.get("loc", ()))
+            known = _keys_at(model, parts[:-1]) if model is not None and parts else []
+            close = _close(str(parts[-1]) if parts else "", known)
+            hint = f" (did you mean '{close}'?)" if close else ""
+            fixes.append(f"remove or correct the spelling of '{loc}'{hint}")
         elif kind == "missing":
             problems.append(f"{loc}: required but missing")
             fixes.append(f"add '{loc}'")
@@ -117,6 +129,17 @@ def from_validation_error(
             value = item.get("input")
             shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
             problems.append(f"{loc}: {msg}{shown}")
+            if kind in ("literal_error", "union_tag_invalid"):
+                given = value if kind == "literal_error" else context.get("tag")
+                listed = str(context.get("expected") or context.get("expected_tags") or "")
+                close = _close(given, re.findall(r"'((?:[^'\\]|\\.)*)'", listed))
+                fixes.append(
+                    f"did you mean '{close}' for {loc}?"
+                    if close
+                    else f"use one of the values listed for {loc}"
+                )
+            elif isinstance(context.get("fix"), str) and context["fix"]:
+                fixes.append(context["fix"])
     count = len(problems)
     head = f"{count} problem{'s' if count != 1 else ''} in the {what}"
     return ConfigError(
@@ -124,3 +147,80 @@ def from_validation_error(
         file=file,
         fix="; ".join(dict.fromkeys(fixes)) or "correct the fields listed above",
     )
+
+
+def _close(value: object, choices: list[str]) -> str | None:
+    """The closest of *choices* to *value* (difflib), or None."""
+    if not isinstance(value, str) or not choices:
+        return None
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _keys_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the pydantic model found at *loc* below *model* (best effort).
+
+    Follows model fields, ``dict`` values (a key in *loc*), ``list``/``tuple`` items (an
+    index), ``Optional`` and discriminated unions (the tag pydantic puts in *loc*).
+    """
+    annotation: Any = model
+    for part in loc:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return []
+    annotation = _step(annotation, None)
+    fields = getattr(annotation, "model_fields", None)
+    return list(fields) if isinstance(fields, dict) else []
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    """One level down from *annotation* along *part* (``None``: only unwrap)."""
+    for _ in range(20):  # unwrap Annotated / Optional / unions until a step is taken
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is typing.Annotated:
+            annotation = args[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = [a for a in args if a is not type(None)]
+            tagged = [m for m in members if part is not None and part in _tags_of(m)]
+            if tagged:
+                return _strip(tagged[0])
+            if len(members) == 1:
+                annotation = members[0]
+                continue
+            return None
+        if part is None:
+            return annotation
+        if origin is dict and len(args) == 2:
+            return args[1]
+        if origin in (list, tuple) and args and isinstance(part, int):
+            return args[0]
+        fields = getattr(annotation, "model_fields", None)
+        if isinstance(fields, dict) and isinstance(part, str) and part in fields:
+            return fields[part].annotation
+        return None
+    return None
+
+
+def _strip(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _tags_of(member: Any) -> tuple[str, ...]:
+    """The discriminator tags a union member can carry: its ``Tag`` annotation, else the
+    values of its ``Literal`` string fields."""
+    if typing.get_origin(member) is typing.Annotated:
+        for meta in typing.get_args(member)[1:]:
+            tag = getattr(meta, "tag", None)
+            if isinstance(tag, str):
+                return (tag,)
+    fields = getattr(_strip(member), "model_fields", None)
+    tags: list[str] = []
+    if isinstance(fields, dict):
+        for info in fields.values():
+            if typing.get_origin(info.annotation) is typing.Literal:
+                tags += [v for v in typing.get_args(info.annotation) if isinstance(v, str)]
+    return tuple(tags)

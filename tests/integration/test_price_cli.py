@@ -252,24 +252,270 @@ def test_activity_file_not_text(setup: tuple[Path, Path], cli: Cli, tmp_path: Pa
     assert not out.exists()
 
 
-def test_sanctions_from_performance_file(cli: Cli, tmp_path: Path) -> None:
-    """A&E 4-hour: 9,000 of 10,000 within 4 hours; threshold 95% -> 500 patients x £120."""
+# -- achievement and performance files --------------------------------------------------------
+ACUTE_GOALS = ("Staff health and wellbeing", "Sepsis screening and antibiotic review")
+
+
+@pytest.fixture
+def acute(cli: Cli, tmp_path: Path) -> tuple[Path, Path, int]:
+    """The acute example contract, 3,000 records of activity for it, and its A&E count."""
     contract = CONTRACTS / "acute_pbr_2016.toml"
-    if not contract.exists():
-        pytest.skip(f"{contract} not written yet")
     activity = tmp_path / "a.parquet"
     code, _, err = cli(
         "activity", "generate", "--n", "3000", "--contract", str(contract), "--out", str(activity)
     )
     assert code == 0, err
-    perf = tmp_path / "performance.json"
-    perf.write_text('{"ae_4_hour": {"numerator": 9000, "denominator": 10000}}', encoding="utf-8")
+    attendances = int((pd.read_parquet(activity)["pod"] == "ae").sum())
+    assert attendances > 100
+    return contract, activity, attendances
+
+
+def _performance_file(tmp_path: Path, numerator: int, denominator: int) -> Path:
+    path = tmp_path / "performance.toml"
+    path.write_text(
+        'format = "quasimarket.performance/1"\n'
+        f"[lines.ae.ae_4_hour]\nnumerator = {numerator}\ndenominator = {denominator}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_sanctions_from_performance_file(
+    acute: tuple[Path, Path, int], cli: Cli, tmp_path: Path
+) -> None:
+    """A&E 4-hour: 90% within 4 hours; threshold 95% -> 5% of attendances x £120."""
+    contract, activity, attendances = acute
+    numerator = attendances * 9 // 10
+    perf = _performance_file(tmp_path, numerator, attendances)
     code, text, err = cli(
         "price", str(contract), str(activity), "--performance", str(perf), "--json"
     )
     assert code == 0, err
-    assert json.loads(text)["totals"]["sanctions_gbp"] == -60_000.0
-    perf.write_text("{not json", encoding="utf-8")
-    code, _, err = cli("price", str(contract), str(activity), "--performance", str(perf))
+    payload = json.loads(text)
+    expected = -120 * (0.95 * attendances - numerator)
+    assert payload["totals"]["sanctions_gbp"] == pytest.approx(expected, abs=0.01)
+    assert not any("no performance data for standard 'ae_4_hour'" in n for n in payload["notes"])
+
+    # the same shape as JSON, contract-wide
+    as_json = tmp_path / "performance.json"
+    as_json.write_text(
+        json.dumps(
+            {
+                "format": "quasimarket.performance/1",
+                "standards": {"ae_4_hour": {"numerator": numerator, "denominator": attendances}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    code, text, err = cli(
+        "price", str(contract), str(activity), "--performance", str(as_json), "--json"
+    )
+    assert code == 0, err
+    assert json.loads(text)["totals"]["sanctions_gbp"] == pytest.approx(expected, abs=0.01)
+
+
+def test_cquin_from_achievement_file(
+    acute: tuple[Path, Path, int], cli: Cli, tmp_path: Path
+) -> None:
+    """Staff health 50% (weight 0.4) and sepsis 100% (0.6): 80% of the CQUIN money earned."""
+    contract, activity, _ = acute
+    code, text, err = cli("price", str(contract), str(activity), "--json")
+    assert code == 0, err
+    assumed = json.loads(text)
+    assert any("CQUIN achievement assumed 100%" in note for note in assumed["notes"])
+
+    ach = tmp_path / "achievement.toml"
+    ach.write_text(
+        'format = "quasimarket.achievement/1"\n'
+        f'[cquin]\n"{ACUTE_GOALS[0]}" = 0.5\n"{ACUTE_GOALS[1]}" = 1.0\n',
+        encoding="utf-8",
+    )
+    code, text, err = cli(
+        "price", str(contract), str(activity), "--achievement", str(ach), "--json"
+    )
+    assert code == 0, err
+    given = json.loads(text)
+    full = assumed["totals"]["cquin_gbp"]
+    assert full > 0
+    assert given["totals"]["cquin_gbp"] == pytest.approx(0.8 * full, abs=0.05)
+    assert not any("CQUIN achievement assumed" in note for note in given["notes"])
+
+    # one line's own figure beats the contract-wide one; goals left out are still noted
+    ach.write_text(
+        f'format = "quasimarket.achievement/1"\n[lines.nel.cquin]\n"{ACUTE_GOALS[1]}" = 0.0\n',
+        encoding="utf-8",
+    )
+    code, text, err = cli(
+        "price", str(contract), str(activity), "--achievement", str(ach), "--json"
+    )
+    assert code == 0, err
+    partial = json.loads(text)
+    assert partial["totals"]["cquin_gbp"] < full
+    nel_notes = [n for n in partial["notes"] if n.startswith("line 'nel'") and "CQUIN" in n]
+    assert nel_notes, partial["notes"]
+    assert all(ACUTE_GOALS[0] in n and ACUTE_GOALS[1] not in n for n in nel_notes)
+
+
+def test_achievement_as_one_share_still_works(acute: tuple[Path, Path, int], cli: Cli) -> None:
+    contract, activity, _ = acute
+    code, text, err = cli("price", str(contract), str(activity), "--achievement", "0.5", "--json")
+    assert code == 0, err
+    code, text2, err = cli("price", str(contract), str(activity), "--json")
+    assert json.loads(text)["totals"]["cquin_gbp"] == pytest.approx(
+        0.5 * json.loads(text2)["totals"]["cquin_gbp"], abs=0.05
+    )
+
+
+BAD_INPUT_FILES = {
+    "achievement_unknown_key": (
+        "--achievement",
+        'format = "quasimarket.achievement/1"\n[cqiun]\n',
+        ["cqiun: unknown key 'cqiun'", "did you mean 'cquin'?"],
+    ),
+    "achievement_out_of_range": (
+        "--achievement",
+        f'format = "quasimarket.achievement/1"\n[cquin]\n"{ACUTE_GOALS[0]}" = 1.2\n',
+        [f'cquin."{ACUTE_GOALS[0]}": the share 1.2 is outside 0-1', "expected:", "fix:"],
+    ),
+    "achievement_unknown_goal": (
+        "--achievement",
+        'format = "quasimarket.achievement/1"\n[lines.nel.cquin]\n"Staff health" = 0.5\n',
+        ["no CQUIN goal 'Staff health'", f"did you mean '{ACUTE_GOALS[0]}'?"],
+    ),
+    "achievement_no_format": (
+        "--achievement",
+        '[cquin]\n"Staff health and wellbeing" = 0.5\n',
+        ["format: the achievement file has no 'format' key", "quasimarket.achievement/1"],
+    ),
+    "achievement_outcome_not_capitation": (
+        "--achievement",
+        'format = "quasimarket.achievement/1"\n[lines.nel]\noutcome_achievement = 0.5\n',
+        ["lines.nel.outcome_achievement: line 'nel' is paid by 'national_tariff'"],
+    ),
+    "performance_unknown_standard": (
+        "--performance",
+        'format = "quasimarket.performance/1"\n[standards.ae_4hr]\nnumerator = 1\n',
+        ["standards.ae_4hr:", "did you mean 'ae_4_hour'?"],
+    ),
+    "performance_numerator_above_denominator": (
+        "--performance",
+        'format = "quasimarket.performance/1"\n'
+        "[standards.ae_4_hour]\nnumerator = 11\ndenominator = 10\n",
+        ["standards.ae_4_hour: numerator 11 is above denominator 10"],
+    ),
+    "performance_wrong_kind": (
+        "--performance",
+        'format = "quasimarket.performance/1"\n[standards.ae_4_hour]\ncount = 3\n',
+        ["standards.ae_4_hour.count:", "threshold sanction", "numerator and denominator"],
+    ),
+    "performance_denominator_disagrees": (
+        "--performance",
+        'format = "quasimarket.performance/1"\n'
+        "[lines.ae.ae_4_hour]\nnumerator = 1\ndenominator = 999999\n",
+        [
+            "lines.ae.ae_4_hour.denominator: denominator 999,999 for ae_4_hour on line 'ae' "
+            "disagrees with the",
+            "A&E attendances in the activity",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT_FILES))
+def test_bad_achievement_and_performance_files(
+    case: str, acute: tuple[Path, Path, int], cli: Cli, tmp_path: Path
+) -> None:
+    contract, activity, _ = acute
+    option, text, expected = BAD_INPUT_FILES[case]
+    bad = tmp_path / f"{case}.toml"
+    bad.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, err = cli(
+        "price", str(contract), str(activity), option, str(bad), "--out", str(out)
+    )
+    assert code == 2, (stdout, err)
+    assert "Traceback" not in err
+    flat = " ".join(err.split())
+    assert str(bad) in flat
+    for part in expected:
+        assert " ".join(part.split()) in flat, (part, flat)
+    assert "fix:" in flat
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_bad_achievement_share_and_missing_files(
+    acute: tuple[Path, Path, int], cli: Cli, tmp_path: Path
+) -> None:
+    contract, activity, _ = acute
+    out = tmp_path / "out"
+    code, _, err = cli(
+        "price", str(contract), str(activity), "--achievement", "1.5", "--out", str(out)
+    )
     assert code == 2
-    assert "performance file" in err
+    assert "--achievement 1.5 is outside 0-1" in " ".join(err.split())
+    for option in ("--achievement", "--performance"):
+        missing = tmp_path / "nope.toml"
+        code, _, err = cli("price", str(contract), str(activity), option, str(missing))
+        assert code == 2
+        assert "Traceback" not in err
+        assert "file not found" in err
+        assert str(missing) in " ".join(err.split())
+    bad_json = tmp_path / "performance.json"
+    bad_json.write_text("{not json", encoding="utf-8")
+    code, _, err = cli("price", str(contract), str(activity), "--performance", str(bad_json))
+    assert code == 2
+    assert "JSON syntax error" in " ".join(err.split())
+    assert not out.exists()
+
+
+def _generate(cli: Cli, contract: Path, out: Path, n: int = 500) -> None:
+    code, _, err = cli(
+        "activity", "generate", "--n", str(n), "--contract", str(contract), "--out", str(out)
+    )
+    assert code == 0, err
+
+
+def test_capitation_outcome_and_contingency_from_achievement_file(cli: Cli, tmp_path: Path) -> None:
+    """Case C: £20m, 5% on outcomes, 2% contingency. 60% of outcomes (-£400,000) and half
+    the contingency released (+£200,000): £200,000 less than outcomes assumed met."""
+    contract = CONTRACTS / "capitation_case_c.toml"
+    activity = tmp_path / "a.parquet"
+    _generate(cli, contract, activity)
+    code, text, err = cli("price", str(contract), str(activity), "--json")
+    assert code == 0, err
+    assumed = json.loads(text)
+    assert any("capitation outcome achievement assumed 100%" in n for n in assumed["notes"])
+    ach = tmp_path / "achievement.toml"
+    ach.write_text(
+        'format = "quasimarket.achievement/1"\n'
+        "[lines.out_of_hospital]\noutcome_achievement = 0.6\ncontingency_released = 0.5\n",
+        encoding="utf-8",
+    )
+    code, text, err = cli(
+        "price", str(contract), str(activity), "--achievement", str(ach), "--json"
+    )
+    assert code == 0, err
+    given = json.loads(text)
+    change = given["totals"]["formal_gbp"] - assumed["totals"]["formal_gbp"]
+    assert change == pytest.approx(-200_000.0, abs=0.01)
+    assert not any("capitation outcome achievement assumed" in n for n in given["notes"])
+
+
+def test_alliance_outcome_from_achievement_file(cli: Cli, tmp_path: Path) -> None:
+    contract = CONTRACTS / "alliance_case_b.toml"
+    activity = tmp_path / "a.parquet"
+    _generate(cli, contract, activity)
+    code, text, err = cli("price", str(contract), str(activity), "--json")
+    assert code == 0, err
+    assert any("alliance: outcome achievement assumed" in n for n in json.loads(text)["notes"])
+    ach = tmp_path / "achievement.toml"
+    ach.write_text(
+        'format = "quasimarket.achievement/1"\n[alliance]\noutcome_achievement = 0.25\n',
+        encoding="utf-8",
+    )
+    code, text, err = cli(
+        "price", str(contract), str(activity), "--achievement", str(ach), "--json"
+    )
+    assert code == 0, err
+    assert not any("alliance: outcome achievement" in n for n in json.loads(text)["notes"])

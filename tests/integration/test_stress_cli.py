@@ -186,3 +186,171 @@ def test_ctrl_c_exits_130_and_stores_nothing(
     assert "Traceback" not in err
     assert calls == [0]
     assert not store.exists()
+
+
+# -- strict scenario types and contract references (issue 10) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('currency = "spell"', 'currency = "spel"', "did you mean 'spell' for lines.0.currency?"),
+        ('currency = "spell"', 'currency = "spell"\npod = "banana"', "lines.0.pod"),
+        ('mechanism = "blended"', 'mechanism = "blendd"', "did you mean 'blended'"),
+        ("variable_rate = 0.2", "variabl_rate = 0.2", "did you mean 'variable_rate'?"),
+    ],
+)
+def test_bad_currency_pod_mechanism_or_term(
+    tmp_path: Path, cli: CliRun, old: str, new: str, words: str
+) -> None:
+    err = " ".join(_bad(tmp_path, cli, _example_with(old, new)).split())
+    assert "bad.toml" in err
+    assert words in err
+
+
+def test_bad_contract_reference_in_scenario(tmp_path: Path, cli: CliRun) -> None:
+    text = _example_with('[designs.lines."*"]\nmechanism = "block"', 'contract = "missing.toml"')
+    err = " ".join(_bad(tmp_path, cli, text).split())  # the console wraps long lines
+    assert "bad.toml: designs[1].contract: contract file 'missing.toml' not found" in err
+
+
+# -- stress run --contract --------------------------------------------------------------------
+
+#: Issue 10's case: a 2014/15 contract, one cost-and-volume non-elective line with MRET.
+CONTRACT = """
+format = "quasimarket.contract/1"
+name = "Acute cost and volume 2014/15"
+year = "2014/15"
+[[commissioners]]
+code = "QS01"
+[[providers]]
+code = "SR001"
+[[lines]]
+id = "nel"
+service = "Non-elective admissions"
+currency = "spell"
+pods = ["non_elective"]
+mechanism = "cost_and_volume"
+planned_activity = 12_000
+[lines.terms]
+base_value = 10_000_000
+threshold_activity = 10_000
+price = 1_000
+[[lines.adjustments]]
+rule = "mret"
+baseline_value = 8_000_000
+"""
+
+
+def test_contract_runs_without_a_scenario_and_writes_results(tmp_path: Path, cli: CliRun) -> None:
+    contract = tmp_path / "acute.toml"
+    contract.write_text(CONTRACT, encoding="utf-8")
+    store = tmp_path / "runs"
+    code, out, err = cli(
+        "stress", "run", "--contract", str(contract), "--draws", "1000", "--store", str(store)
+    )
+    assert code == 0, err
+    out = " ".join(out.split())  # the console wraps long lines
+    assert "Acute cost and volume 2014/15" in out
+    assert "Provider costs were not given" in out
+    assert "default volume uncertainty" in out
+    assert "[modelling note" in out  # notes are printed as text, not rich markup
+    (record,) = RunStore(store).list()
+    assert record.draws == 1000
+    report = tmp_path / "report.html"
+    code, _, err = cli("report", record.run_id, "--store", str(store), "--out", str(report))
+    assert code == 0, err
+    text = report.read_text(encoding="utf-8")
+    assert "<h2>Notes</h2>" in text
+    assert "Provider costs were not given" in text
+
+
+def test_contract_with_uncertainty_and_costs_files(tmp_path: Path, cli: CliRun) -> None:
+    contract = tmp_path / "acute.toml"
+    contract.write_text(CONTRACT, encoding="utf-8")
+    uncertainty = tmp_path / "uncertainty.toml"
+    uncertainty.write_text("[uncertainty.volume.nel]\ninterval_80 = [0.9, 1.2]\n")
+    costs = tmp_path / "costs.toml"
+    costs.write_text(
+        "[lines.nel]\nfixed_cost_gbp = 4_000_000\nvariable_cost_gbp = 500\n"
+        "[parties.SR001]\nloss_tolerance_gbp = 1_000_000\n"
+    )
+    args = ("--contract", str(contract), "--uncertainty", str(uncertainty), "--costs", str(costs))
+    code, out, err = cli("stress", "check", *args, "--json")
+    assert code == 0, err
+    info = json.loads(out)
+    assert info["notes"] == []
+    assert info["sources"] == ["volume:nel"]
+    code, out, err = cli(
+        "stress", "run", *args, "--draws", "800", "--seed", "3", "--json",
+        "--store", str(tmp_path / "runs"),
+    )  # fmt: skip
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["notes"] == []
+    rows = {(r["design"], r["party"]): r for r in payload["summary"]}
+    provider = rows[("Acute cost and volume 2014/15", "SR001")]
+    assert provider["sd_gbp"] > 0
+    # the uncertainty file may also be the bare table
+    uncertainty.write_text("[volume.nel]\ninterval_80 = [0.9, 1.2]\n")
+    code, _, err = cli("stress", "check", *args)
+    assert code == 0, err
+
+
+def _bad_contract_run(tmp_path: Path, cli: CliRun, *args: str) -> str:
+    """Run ``stress run`` with bad arguments; check exit 2, no traceback, nothing stored."""
+    store = tmp_path / "runs"
+    code, _, err = cli("stress", "run", *args, "--store", str(store))
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert not store.exists()
+    return " ".join(err.split())  # the console wraps long lines
+
+
+def test_bad_contract_path(tmp_path: Path, cli: CliRun) -> None:
+    err = _bad_contract_run(tmp_path, cli, "--contract", str(tmp_path / "missing.toml"))
+    assert "missing.toml: contract file not found" in err
+
+
+def test_bad_contract_arguments(tmp_path: Path, cli: CliRun) -> None:
+    contract = tmp_path / "acute.toml"
+    contract.write_text(CONTRACT, encoding="utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(example_text("acute-designs"), encoding="utf-8")
+    err = _bad_contract_run(tmp_path, cli, str(scenario), "--contract", str(contract))
+    assert "exactly one" in err
+    assert "got a scenario file and --contract" in err
+    err = _bad_contract_run(tmp_path, cli, str(scenario), "--costs", str(contract))
+    assert "--costs is only for --contract" in err
+    err = _bad_contract_run(tmp_path, cli, "--contract", str(contract), "--draws", "0")
+    assert "--draws must be greater than 0" in err
+    err = _bad_contract_run(
+        tmp_path, cli, "--contract", str(contract), "--ignore-rule", "readmission"
+    )
+    assert "did you mean 'readmissions'" in err
+
+
+def test_bad_contract_inputs(tmp_path: Path, cli: CliRun) -> None:
+    contract = tmp_path / "acute.toml"
+    contract.write_text(CONTRACT.replace('currency = "spell"', 'currency = "spel"'))
+    err = _bad_contract_run(tmp_path, cli, "--contract", str(contract))
+    assert "acute.toml" in err
+    assert "spel" in err
+    contract.write_text(CONTRACT, encoding="utf-8")
+    costs = tmp_path / "costs.toml"
+    costs.write_text("[lines.ne]\nfixed_cost_gbp = 1\n")
+    err = _bad_contract_run(tmp_path, cli, "--contract", str(contract), "--costs", str(costs))
+    assert "costs.toml: lines.ne: refers to unknown line 'ne'" in err
+    assert "did you mean 'nel'" in err
+    uncertainty = tmp_path / "u.toml"
+    uncertainty.write_text("[volume.nel]\ninterval_80 = [1.2, 0.9]\n")
+    err = _bad_contract_run(
+        tmp_path, cli, "--contract", str(contract), "--uncertainty", str(uncertainty)
+    )
+    assert "u.toml" in err
+    assert "interval_80 low (1.2) is above high (0.9)" in err
+    uncertainty.write_text("[volume.nell]\ninterval_80 = [0.9, 1.2]\n")
+    err = _bad_contract_run(
+        tmp_path, cli, "--contract", str(contract), "--uncertainty", str(uncertainty)
+    )
+    assert "u.toml: uncertainty.volume.nell: refers to unknown line" in err

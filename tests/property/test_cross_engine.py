@@ -215,3 +215,78 @@ def test_pricing_and_line_aggregates_pay_the_same_to_the_penny(
         expected = float(statement.get(line.id, 0.0))
         for d in range(draws):
             assert result.formal_by_line[d, li] == pytest.approx(expected, abs=0.005), line.id
+
+
+# -- the simulation's year-end contract ---------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    unit=st.integers(100, 3000),
+    baseline_share=st.floats(0.5, 1.2),
+    achievement=st.sampled_from([0.0, 0.6, 1.0]),
+    year=st.sampled_from([2011, 2014, 2017]),
+)
+def test_simulation_year_end_pays_what_the_contract_engine_pays(
+    n: int, unit: int, baseline_share: float, achievement: float, year: int
+) -> None:
+    """A simulated PbR non-elective line (MRET + CQUIN at the calendar's rates) pays what
+    `price` pays for the same contract written as a file and priced on records."""
+    from quasimarket.simulation.engine import year_contract
+    from quasimarket.structure import payment_rules
+
+    rules = payment_rules(f"{year}/{(year + 1) % 100:02d}")
+    mret_rate = float(rules.mret_rate.value)
+    cquin_rate = float(rules.cquin_rate.value)
+    forms = (
+        ("acute_elective", "pbr"),
+        ("acute_emergency", "pbr"),
+        ("community", "block"),
+        ("mental_health", "block"),
+    )
+    sim, _index = year_contract(year, forms, mret_rate, cquin_rate, achievement, 0.2, False)
+    baseline = round(n * unit * baseline_share, 2)
+    li = [line.id for line in sim.lines].index("non_elective")
+    counts = np.zeros((1, len(sim.lines)))
+    counts[0, li] = n
+    units = Units.of_lines(
+        count=counts,
+        value=counts * unit,
+        pod=np.array([POD_CODES[ln.pods[0]] if ln.pods else -1 for ln in sim.lines]),
+    )
+    agreed = {"non_elective": {"mret.baseline_value": np.array([baseline])}}
+    simulated = pipeline.run(sim, units, record_level=False, agreed=agreed)
+    text = f"""
+format = "quasimarket.contract/1"
+name = "NEL"
+year = "{year}/{(year + 1) % 100:02d}"
+[[commissioners]]
+code = "QS01"
+[[providers]]
+code = "SR001"
+[[lines]]
+id = "nel"
+service = "Non-elective"
+currency = "spell"
+pods = ["non_elective"]
+mechanism = "cost_per_case"
+[lines.terms]
+price = {unit}
+[[lines.adjustments]]
+rule = "mret"
+rate = {mret_rate}
+baseline_value = {baseline}
+[[lines.adjustments]]
+rule = "cquin"
+rate = {cquin_rate}
+[[lines.adjustments.goals]]
+name = "cquin"
+weight = 1.0
+achievement = {achievement}
+"""
+    priced = price(
+        parse_contract(text),
+        records({("non_elective", "nel"): n}, f"{year}/{(year + 1) % 100:02d}"),
+    )
+    assert simulated.formal_by_line[0, li] == pytest.approx(
+        priced.totals()["formal_gbp"], abs=0.005
+    )

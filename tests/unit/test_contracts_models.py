@@ -242,12 +242,12 @@ def test_kwargs_are_parameters_of_the_mechanism_function(name: str) -> None:
     assert set(model.kwargs()) <= set(parameters), model.function_name
 
 
-def test_pods_match_the_activity_pod_codes() -> None:
-    try:
-        from quasimarket.mechanisms.national_tariff import POD_CODES
-    except ImportError as error:
-        pytest.skip(f"mechanisms not importable yet: {error}")
-    assert tuple(sorted(POD_CODES, key=POD_CODES.__getitem__)) == PODS
+def test_contract_pods_are_the_one_vocabulary() -> None:
+    from quasimarket import vocabulary
+    from quasimarket.contracts import model
+
+    assert PODS is vocabulary.PODS
+    assert model.CURRENCIES is vocabulary.CURRENCIES
 
 
 def test_mechanism_and_rule_names_are_in_the_mechanism_registry() -> None:

@@ -104,13 +104,19 @@ def test_api_rate_calendar() -> None:
     assert blended.API_VARIABLE_RATE_BY_YEAR["2023/24"] == 1.0
 
 
-def test_mret_and_cquin_calendars_match_payment_rules() -> None:
-    assert mret.MRET_RATE_BY_YEAR["2012/13"] == 0.3
-    assert mret.MRET_RATE_BY_YEAR["2017/18"] == 0.7
-    assert "2019/20" not in mret.MRET_RATE_BY_YEAR  # abolished (A4)
-    assert cquin.CQUIN_RATE_BY_YEAR["2014/15"] == 0.025
-    assert cquin.CQUIN_RATE_BY_YEAR["2019/20"] == 0.0125
-    assert cquin.CQUIN_RATE_BY_YEAR["2020/21"] == 0.0
+def test_mret_and_cquin_dated_rates_come_from_the_payment_rule_calendar() -> None:
+    from quasimarket.structure import payment_rules
+
+    # The calendar is the only source of dated rates (the mechanisms keep no table of their own).
+    assert not hasattr(mret, "MRET_RATE_BY_YEAR")
+    assert not hasattr(cquin, "CQUIN_RATE_BY_YEAR")
+    assert payment_rules("2012/13").mret_rate.value == 0.3
+    assert payment_rules("2015/16").mret_rate.value == 0.3  # the 50% proposal not adopted (A4)
+    assert payment_rules("2017/18").mret_rate.value == 0.7
+    assert payment_rules("2019/20").mret_rate.value is None  # abolished (A4)
+    assert payment_rules("2014/15").cquin_rate.value == 0.025
+    assert payment_rules("2019/20").cquin_rate.value == 0.0125
+    assert payment_rules("2020/21").cquin_rate.value is None  # suspended (A9)
 
 
 def test_cquin_goals_on_last_axis_with_a_draw_axis() -> None:

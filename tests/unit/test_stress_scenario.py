@@ -276,3 +276,113 @@ def test_correlated_line_needs_a_volume_distribution() -> None:
     }
     error = _error(data)
     assert "line 'b' is correlated but its volume has no distribution" in error.problem
+
+
+# -- strict types: the scenario is validated as strictly as the contract (issue 10) ---------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "suggestion"),
+    [
+        ("currency", "spel", "spell"),
+        ("currency", "attendence", "attendance"),
+        ("pod", "non-elective", "non_elective"),
+        ("pod", "banana", None),
+    ],
+)
+def test_unknown_currency_or_pod_is_refused_with_a_suggestion(
+    field: str, value: str, suggestion: str | None
+) -> None:
+    data = base()
+    data["lines"][1][field] = value
+    error = _error(data)
+    assert f"lines.1.{field}" in error.problem
+    assert repr(value) in error.problem
+    assert "spell" in error.problem if field == "currency" else "non_elective" in error.problem
+    assert error.fix is not None
+    if suggestion is None:
+        assert "did you mean" not in error.fix
+        assert f"use one of the values listed for lines.1.{field}" in error.fix
+    else:
+        assert f"did you mean '{suggestion}' for lines.1.{field}?" in error.fix
+
+
+def test_bed_based_lines_follow_the_shared_vocabulary() -> None:
+    from quasimarket import vocabulary
+    from quasimarket.stress import scenario as module
+
+    assert module.BED_BASED_CURRENCIES is vocabulary.BED_BASED_CURRENCIES
+    data = base()
+    data["lines"][0]["currency"] = "bed_day"
+    data["lines"][1]["currency"] = "attendance"
+    data["lines"][2]["pod"] = "non_elective"
+    scenario = parse_scenario(data)
+    assert [line.is_bed_based for line in scenario.lines] == [True, False, True]
+    assert scenario.lines[2].pod == "non_elective"
+
+
+def test_unknown_mechanism_and_mechanism_term_suggest_the_closest() -> None:
+    data = base()
+    data["designs"][0]["lines"]["*"] = {"mechanism": "blendd", "variable_rate": 0.2}
+    error = _error(data)
+    assert "designs.0.lines.*" in error.problem
+    assert "'blended'" in error.problem  # the valid mechanisms are listed
+    assert error.fix is not None
+    assert "did you mean 'blended'" in error.fix
+    data["designs"][0]["lines"]["*"] = {"mechanism": "blended", "variabl_rate": 0.2}
+    error = _error(data)
+    assert "designs.0.lines.*.blended.variabl_rate: unknown key" in error.problem
+    assert error.fix is not None
+    assert "did you mean 'variable_rate'?" in error.fix
+    data["designs"][0]["lines"]["*"] = {
+        "mechanism": "cost_per_case",
+        "adjustments": [{"rule": "mert", "rate": 0.3}],
+    }
+    error = _error(data)
+    assert error.fix is not None
+    assert "did you mean 'mret'" in error.fix
+
+
+def test_unknown_ignore_rule_and_format_are_refused() -> None:
+    data = base()
+    data["designs"][0]["ignore_rules"] = ["readmission"]
+    error = _error(data)
+    assert "designs.0.ignore_rules.0" in error.problem
+    assert error.fix is not None
+    assert "did you mean 'readmissions'" in error.fix
+    data = base()
+    data["format"] = "quasimarket.scenario/2"
+    assert "unsupported scenario format" in _error(data).problem
+
+
+def test_every_scenario_model_refuses_unknown_keys_and_enumerations_are_literal() -> None:
+    import typing
+
+    from pydantic import BaseModel
+
+    from quasimarket.contracts import RULES
+    from quasimarket.stress import distributions, from_contract
+    from quasimarket.stress import scenario as module
+    from quasimarket.vocabulary import CURRENCIES, PODS
+
+    models = [
+        value
+        for mod in (module, distributions, from_contract)
+        for value in vars(mod).values()
+        if isinstance(value, type)
+        and issubclass(value, BaseModel)
+        and value.__module__ == mod.__name__
+    ]
+    assert len(models) > 25
+    for model in models:
+        assert model.model_config.get("extra") == "forbid", model.__name__
+        assert model.model_config.get("frozen") is True, model.__name__
+    line = module.Line.model_fields
+    assert set(typing.get_args(line["currency"].annotation)) == set(CURRENCIES)
+    pod_args = typing.get_args(line["pod"].annotation)
+    assert set(typing.get_args(pod_args[0])) == set(PODS)
+    assert type(None) in pod_args
+    ignorable = set(typing.get_args(module.IgnorableRule))
+    assert ignorable == set(RULES) | {"settlement", "subcontracts"}
+    assert typing.get_origin(module.Party.model_fields["role"].annotation) is typing.Literal
+    assert typing.get_origin(module.Scenario.model_fields["format"].annotation) is typing.Literal

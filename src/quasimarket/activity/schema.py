@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from quasimarket.mechanisms.national_tariff import POD_CODES
+from quasimarket.vocabulary import POD_CODES
 
 __all__ = [
     "ACTIVITY_COLUMNS",

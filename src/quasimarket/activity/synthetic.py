@@ -19,8 +19,9 @@ import pandas as pd
 from quasimarket.activity.table import categorical
 from quasimarket.errors import ConfigError, summarise_items
 from quasimarket.financial_year import FinancialYear
-from quasimarket.mechanisms.national_tariff import POD_CODES, POD_NAMES
+from quasimarket.random_streams import stream
 from quasimarket.tariff.table import AE_TYPE_3_4_COLUMN, TFC_PREFIX, TariffTable
+from quasimarket.vocabulary import POD_CODES, POD_NAMES
 
 if TYPE_CHECKING:
     from quasimarket.contracts.model import Contract
@@ -116,7 +117,7 @@ def synthetic_activity(
             None when *tariff*, *providers* and *commissioners* are all given).
         n_records: Number of records.
         year: Financial year of the activity (records are discharged within it).
-        seed: Random seed; the same seed gives the same table.
+        seed: Random seed; the same seed gives the same table (random stream ``activity``).
         providers: Provider codes to generate for (default: the economy's acute providers).
         commissioners: Commissioner codes (default: each provider's catchment).
         readmission_rate: Share of emergency spells that are readmissions within 30 days.
@@ -132,6 +133,34 @@ def synthetic_activity(
     Raises:
         ConfigError: Unknown provider/commissioner/pod codes or a rate outside [0, 0.5].
     """
+    return _generate(
+        economy,
+        n_records=n_records,
+        year=year,
+        rng=stream(seed, "activity"),
+        providers=providers,
+        commissioners=commissioners,
+        readmission_rate=readmission_rate,
+        pods=pods,
+        tariff=tariff,
+        check_codes=check_codes,
+    )
+
+
+def _generate(
+    economy: Economy | None,
+    *,
+    n_records: int,
+    year: str | int | FinancialYear,
+    rng: np.random.Generator,
+    providers: Sequence[str] | None,
+    commissioners: Sequence[str] | None,
+    readmission_rate: float,
+    pods: Sequence[str] | None,
+    tariff: TariffTable | None,
+    check_codes: bool,
+) -> pd.DataFrame:
+    """:func:`synthetic_activity` drawing from the random stream *rng*."""
     fy = year if isinstance(year, FinancialYear) else FinancialYear.parse(str(year))
     if not 0.0 <= readmission_rate <= 0.5:
         raise ConfigError(
@@ -142,7 +171,6 @@ def synthetic_activity(
         )
     if n_records < 1:
         raise ConfigError("n_records must be at least 1", location="n_records", fix="give --n 1000")
-    rng = np.random.default_rng(seed)
     table = tariff if tariff is not None else _tariff_of(economy)
     prov_codes, comm_codes, comm_of_prov = _parties(
         economy, providers, commissioners, check=check_codes
@@ -399,6 +427,8 @@ def synthetic_activity_for_contract(
     ``planned_activity`` when every such line gives one, else to ``planned_value_gbp``
     (equally where neither is given), and generated for each line's
     provider, commissioners and points of delivery, so every record is covered by its line.
+    Each line's records come from its own random stream (``activity:line``, keyed by the line
+    id), so adding a line does not change the records of the others.
 
     Raises:
         ConfigError: No line of the contract covers any point of delivery.
@@ -425,17 +455,18 @@ def synthetic_activity_for_contract(
     counts[: n_records - int(counts.sum())] += 1
     frames = []
     offset = 0
-    for i, (line, count) in enumerate(zip(lines, counts.tolist(), strict=True)):
+    for line, count in zip(lines, counts.tolist(), strict=True):
         if count == 0:
             continue
         comms = (
             [line.commissioner] if line.commissioner else [c.code for c in contract.commissioners]
         )
-        part = synthetic_activity(
+        part = _generate(
             economy,
             n_records=count,
             year=contract.year,
-            seed=seed + 7919 * i,
+            rng=stream(seed, "activity:line", line.id),
+            tariff=None,
             providers=[contract.provider_of(line).code],
             commissioners=comms,
             readmission_rate=readmission_rate,

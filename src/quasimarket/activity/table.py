@@ -18,16 +18,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from quasimarket._types import BoolArray, Int64Array
 from quasimarket.activity import schema
 from quasimarket.errors import InputError, summarise_items
 from quasimarket.financial_year import FinancialYear
 from quasimarket.io.tables import read_table
-from quasimarket.mechanisms.national_tariff import POD_CODES, POD_NAMES
+from quasimarket.vocabulary import POD_CODES, POD_NAMES
 
 __all__ = ["ActivityTable", "categorical", "link_readmissions", "load_activity"]
 
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 _NO_DAY = np.iinfo(np.int32).min
 
 
@@ -86,7 +85,7 @@ class ActivityTable:
     ae_dept_type: npt.NDArray[np.int8]
     bpt_met: BoolArray
     top_up_eligible: BoolArray
-    readmission_of: IntArray
+    readmission_of: Int64Array
     self_discharge: BoolArray
     transfer_in: BoolArray
     cross_border: BoolArray
@@ -574,7 +573,7 @@ def _year_column(
 
 def _explicit_links(
     values: pd.Series, record_id: npt.NDArray[np.generic], *, file: str
-) -> IntArray:
+) -> Int64Array:
     """Row index of each ``readmission_of`` id (-1 where blank); unknown ids are an error."""
     has = values.notna().to_numpy().copy()
     if not pd.api.types.is_numeric_dtype(values.dtype):
@@ -615,7 +614,7 @@ def link_readmissions(
     pod: npt.NDArray[np.integer],
     provider: npt.NDArray[np.integer] | None = None,
     window_days: int = schema.READMISSION_WINDOW_DAYS,
-) -> IntArray:
+) -> Int64Array:
     """Link each emergency spell to the index spell it readmits (payment-rules.md A5 [V]).
 
     A non-elective spell is a readmission when the same patient's previous admitted-care spell

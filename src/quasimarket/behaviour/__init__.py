@@ -1,6 +1,7 @@
 """Institutional behaviour rules (issue #6), one module per rule, plugged into the simulation.
 
-Each rule is registered with :func:`quasimarket.simulation.register_behaviour` under its name and
+Each rule is registered with :func:`quasimarket.behaviour.hooks.register_behaviour` (re-exported
+as ``quasimarket.simulation.register_behaviour``) under its name and
 runs at the engine's hook points; each documents its source locations in the seeds, its
 options (validated, with ranges) and the run table it writes:
 

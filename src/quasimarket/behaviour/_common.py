@@ -3,9 +3,9 @@
 * :func:`parse_options`: validate a rule's options (unknown or out-of-range options are one
   :class:`~quasimarket.errors.ConfigError` naming ``regime.behaviour_options.<rule>.<option>``).
 * :func:`uniforms`: common random numbers. Each rule has a named stream per draw,
-  ``SeedSequence(seed, spawn_key=(100 + stream, draw))``, drawn once for the whole run, so two
-  regimes run on the same scenario see exactly the same draws (and results do not depend on
-  chunking).
+  ``quasimarket.random_streams.stream(seed, "behaviour:<rule>", draw)``, drawn once for the
+  whole run, so two regimes run on the same scenario see exactly the same draws (and results do
+  not depend on chunking).
 * :func:`affordable` / :func:`provider_cost`: what a commissioner can afford for its contracts
   and a provider's cost, computed exactly as the engine does.
 """
@@ -18,25 +18,27 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from quasimarket._types import FloatArray
+from quasimarket.behaviour.hooks import NoBehaviour
 from quasimarket.errors import ConfigError
-from quasimarket.simulation.regime import NoBehaviour
+from quasimarket.random_streams import stream
 
 if TYPE_CHECKING:
     from quasimarket.simulation.engine import SimulationState
 
-FloatArray = npt.NDArray[np.float64]
 M = TypeVar("M", bound=BaseModel)
 
-#: Stream numbers of the behaviour rules (never reuse one: it would correlate two rules).
-STREAMS = {
-    "retreat_to_block": 1,
-    "year_end_settlement": 2,
-    "procurement": 3,
-    "co_commissioning": 4,
-    "public_health_grant": 5,
-    "alliance": 6,
-    "fragmentation": 7,
-}
+#: The behaviour rules that draw random numbers; each has its own named stream
+#: ``behaviour:<rule>`` (:func:`uniforms`).
+STREAMS: tuple[str, ...] = (
+    "retreat_to_block",
+    "year_end_settlement",
+    "procurement",
+    "co_commissioning",
+    "public_health_grant",
+    "alliance",
+    "fragmentation",
+)
 
 
 class Options(BaseModel):
@@ -73,11 +75,12 @@ def parse_options(model: type[M], options: dict[str, Any], rule: str) -> M:
 
 def uniforms(state: SimulationState, rule: str, shape: tuple[int, ...]) -> FloatArray:
     """Uniform draws (D, *shape) from the rule's named stream (common random numbers)."""
+    if rule not in STREAMS:
+        raise KeyError(f"behaviour rule {rule!r} has no random stream (add it to STREAMS)")
     seed = state.compiled.scenario.seed
     out = np.empty((len(state.draws), *shape))
     for i, draw in enumerate(state.draws):  # one small generator call per draw
-        seq = np.random.SeedSequence(seed, spawn_key=(100 + STREAMS[rule], int(draw)))
-        out[i] = np.random.Generator(np.random.PCG64(seq)).random(shape)
+        out[i] = stream(seed, f"behaviour:{rule}", int(draw)).random(shape)
     return out
 
 

@@ -29,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field
 
+from quasimarket._types import FloatArray
 from quasimarket.behaviour._common import (
-    FloatArray,
     InstitutionalRule,
     Options,
     affordable,
@@ -40,16 +40,17 @@ from quasimarket.behaviour._common import (
     uniforms,
     year_label,
 )
-from quasimarket.simulation.compile import POD_SERVICE
-from quasimarket.simulation.parameters import PODS
-from quasimarket.simulation.regime import register_behaviour
+from quasimarket.behaviour.hooks import register_behaviour
+from quasimarket.vocabulary import SERVICES, SIMULATED_ACTIVITY
 
 if TYPE_CHECKING:
     from quasimarket.simulation.engine import SimulationState
 
 __all__ = ["BlockRetreatOptions", "RetreatToBlock"]
 
-_ACUTE = np.array([str(POD_SERVICE[p]).startswith("acute") for p in PODS])
+#: Which simulated measures (the POD axis of simulation arrays) acute services cover.
+_ACUTE_MEASURES = {m for service, ms in SERVICES.items() if service.startswith("acute") for m in ms}
+_ACUTE = np.array([m in _ACUTE_MEASURES for m in SIMULATED_ACTIVITY])
 
 
 class BlockRetreatOptions(Options):

@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import Field
 
+from quasimarket._types import FloatArray
 from quasimarket.behaviour._common import (
-    FloatArray,
     InstitutionalRule,
     Options,
     emit,
     parse_options,
     year_label,
 )
-from quasimarket.simulation.regime import register_behaviour
+from quasimarket.behaviour.hooks import register_behaviour
 
 if TYPE_CHECKING:
     from quasimarket.simulation.engine import SimulationState

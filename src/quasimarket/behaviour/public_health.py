@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field
 
+from quasimarket._types import FloatArray
 from quasimarket.behaviour._common import (
-    FloatArray,
     InstitutionalRule,
     Options,
     emit,
@@ -31,7 +31,7 @@ from quasimarket.behaviour._common import (
     uniforms,
     year_label,
 )
-from quasimarket.simulation.regime import register_behaviour
+from quasimarket.behaviour.hooks import register_behaviour
 
 if TYPE_CHECKING:
     from quasimarket.simulation.engine import SimulationState

@@ -29,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field
 
+from quasimarket._types import FloatArray
 from quasimarket.behaviour._common import (
-    FloatArray,
     InstitutionalRule,
     Options,
     affordable,
@@ -40,8 +40,8 @@ from quasimarket.behaviour._common import (
     provider_cost,
     year_label,
 )
+from quasimarket.behaviour.hooks import register_behaviour
 from quasimarket.mechanisms.settlement import year_end_settlement
-from quasimarket.simulation.regime import register_behaviour
 
 if TYPE_CHECKING:
     from quasimarket.simulation.engine import SimulationState

@@ -31,32 +31,26 @@ def _economy(name: str, seed: int, year: str | None) -> Any:
     )
 
 
-def _performance(path: Path) -> dict[str, dict[str, float]]:
-    """Read the ``--performance`` JSON (standard -> numerator/denominator or count)."""
-    import json
+def _achievement(value: str, contract: Any) -> Any:
+    """``--achievement``: an achievement file, or one CQUIN share (0-1) for every goal."""
+    from quasimarket.payment.input_files import load_achievement
 
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ConfigError(
-            f"cannot read the performance file: {err}",
-            location="--performance",
-            expected='JSON such as {"ae_4_hour": {"numerator": 9000, "denominator": 10000}}',
-            fix="correct the file",
-        ) from None
-    ok = isinstance(data, dict) and all(
-        isinstance(v, dict) and all(isinstance(x, int | float) for x in v.values())
-        for v in data.values()
-    )
-    if not ok:
-        raise ConfigError(
-            "the performance file must map each standard to numbers",
-            location="--performance",
-            expected='{"ae_4_hour": {"numerator": 9000, "denominator": 10000}} or '
-            '{"mixed_sex_accommodation": {"count": 12}}',
-            fix="correct the file",
-        )
-    return {str(k): {str(f): float(x) for f, x in v.items()} for k, v in data.items()}
+    path = Path(value)
+    if not path.exists():
+        try:
+            share = float(value)
+        except ValueError:
+            share = None
+        if share is not None:  # the older form: one CQUIN achievement for every goal
+            if not 0.0 <= share <= 1.0:
+                raise ConfigError(
+                    f"--achievement {value} is outside 0-1",
+                    location="--achievement",
+                    expected="an achievement file, or a CQUIN share between 0 and 1",
+                    fix="give a share such as 0.9, or an achievement file (docs/pricing.md)",
+                )
+            return share
+    return load_achievement(path, contract)
 
 
 def _pence(value: float) -> float:
@@ -85,7 +79,13 @@ def price_command(
         float | None, typer.Option(help="What the commissioner can afford, £.")
     ] = None,
     achievement: Annotated[
-        float | None, typer.Option(help="CQUIN achievement 0-1 for every goal.")
+        str | None,
+        typer.Option(
+            "--achievement",
+            metavar="FILE",
+            help="Achievement file (quasimarket.achievement/1): CQUIN per goal, capitation "
+            "and alliance outcomes; or one CQUIN share 0-1 for every goal.",
+        ),
     ] = None,
     avoidable_share: Annotated[
         float | None, typer.Option(help="Readmissions avoidable share 0-1.")
@@ -93,7 +93,10 @@ def price_command(
     performance: Annotated[
         Path | None,
         typer.Option(
-            help='Sanction inputs, JSON: {"ae_4_hour": {"numerator": n, "denominator": d}}.'
+            "--performance",
+            metavar="FILE",
+            help="Performance file (quasimarket.performance/1): numerator/denominator or "
+            "count per standard, for the contract, a provider or a line.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON totals and breakdown.")] = False,
@@ -101,12 +104,18 @@ def price_command(
     """Price ACTIVITY under CONTRACT: itemised statement, per-record prices, explain."""
     from quasimarket.activity import load_activity
     from quasimarket.contracts import load_contract
+    from quasimarket.payment.input_files import load_performance
     from quasimarket.pricing import price
     from quasimarket.pricing.report import summary_payload, write_outputs
     from quasimarket.tariff import TariffTable, load_tariff
 
     terms = load_contract(contract)
     table = load_activity(activity)
+    achieved = _achievement(achievement, terms) if achievement is not None else None
+    # Any: price() takes a Performance from the payment pipeline change (issue 10)
+    performed: Any = (
+        load_performance(performance, terms, table) if performance is not None else None
+    )
     if tariff is not None:
         prices = load_tariff(tariff, mff=mff)
     else:
@@ -120,9 +129,9 @@ def price_command(
         table,
         prices,
         affordable=affordable,
-        achievement=achievement,
+        achievement=achieved,
         avoidable_share=avoidable_share,
-        performance=_performance(performance) if performance is not None else None,
+        performance=performed,
     )
     items = result.explain(explain) if explain is not None else None
     if out is not None:

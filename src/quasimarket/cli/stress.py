@@ -10,32 +10,140 @@ import typer
 
 from quasimarket.cli.runs import StoreOption
 
+ContractOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--contract",
+        help="Stress-test this contract file (no scenario file needed): parties, lines, "
+        "plans and prices come from it.",
+    ),
+]
+UncertaintyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--uncertainty",
+        help="With --contract: TOML with the scenario's [uncertainty] table (default: the "
+        "built-in default volume uncertainty, noted in the results).",
+    ),
+]
+CostsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--costs",
+        help="With --contract: TOML with [lines.<id>] provider costs and optional "
+        "[parties.<code>] budgets/tolerances (default: costs £0, noted in the results).",
+    ),
+]
+IgnoreRuleOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore-rule",
+        help="With --contract: drop this record-level rule or section knowingly "
+        "(repeatable; noted in the results).",
+    ),
+]
 
-def _scenario(path: Path | None, example: str | None, draws: int | None, seed: int | None) -> Any:
+
+def _scenario(
+    path: Path | None,
+    example: str | None,
+    draws: int | None,
+    seed: int | None,
+    *,
+    contract: Path | None = None,
+    uncertainty: Path | None = None,
+    costs: Path | None = None,
+    ignore_rules: list[str] | None = None,
+) -> Any:
     from quasimarket.errors import ConfigError, from_validation_error
     from quasimarket.stress.builtin import load_example
-    from quasimarket.stress.scenario import Scenario, check_references, load_scenario
+    from quasimarket.stress.scenario import Scenario, load_scenario
 
-    if (path is None) == (example is None):
+    sources = (("a scenario file", path), ("--example", example), ("--contract", contract))
+    given = [name for name, value in sources if value is not None]
+    if len(given) != 1:
         raise ConfigError(
-            "give a scenario file or --example NAME (exactly one)",
+            "give a scenario file, --example NAME or --contract FILE (exactly one)"
+            + (f"; got {' and '.join(given)}" if given else ""),
             location="arguments",
-            expected="quasimarket stress run SCENARIO.toml, or --example acute-designs",
+            expected="quasimarket stress run SCENARIO.toml, --example acute-designs, or "
+            "--contract CONTRACT.toml [--uncertainty FILE] [--costs FILE]",
             fix="list the built-in examples with `quasimarket stress examples`",
         )
+    extras = [
+        option
+        for option, value in (
+            ("--uncertainty", uncertainty),
+            ("--costs", costs),
+            ("--ignore-rule", ignore_rules or None),
+        )
+        if value is not None
+    ]
+    if contract is None and extras:
+        raise ConfigError(
+            f"{' and '.join(extras)} {'is' if len(extras) == 1 else 'are'} only for --contract",
+            location="arguments",
+            expected="--contract CONTRACT.toml with --uncertainty/--costs/--ignore-rule; a "
+            "scenario file has its own [uncertainty] table and line costs",
+            fix="give --contract FILE, or put the uncertainty and costs in the scenario",
+        )
+    if contract is not None:
+        return _contract_scenario(contract, uncertainty, costs, ignore_rules, draws, seed)
     scenario = load_example(example) if example is not None else load_scenario(path)  # type: ignore[arg-type]
     if draws is None and seed is None:
         return scenario
-    data = scenario.model_dump()
-    data.update({k: v for k, v in (("draws", draws), ("seed", seed)) if v is not None})
+    update = {k: v for k, v in (("draws", draws), ("seed", seed)) if v is not None}
     from pydantic import ValidationError
 
     try:
-        updated = Scenario.model_validate(data)
+        Scenario.model_validate({**scenario.model_dump(), **update})
     except ValidationError as error:
         raise from_validation_error(error, file="command line", what="options") from None
-    check_references(updated)
-    return updated
+    # model_copy keeps what validation already resolved (the contracts designs loaded)
+    return scenario.model_copy(update=update)
+
+
+def _contract_scenario(
+    contract: Path,
+    uncertainty: Path | None,
+    costs: Path | None,
+    ignore_rules: list[str] | None,
+    draws: int | None,
+    seed: int | None,
+) -> Any:
+    """``stress run --contract FILE``: the scenario made from the contract and its inputs."""
+    from quasimarket.contracts import load_contract
+    from quasimarket.errors import ConfigError
+    from quasimarket.stress.from_contract import load_stress_inputs, load_uncertainty
+    from quasimarket.stress.scenario import DEFAULT_DRAWS, Scenario
+
+    for value, option in ((draws, "--draws"), (seed, "--seed")):
+        if value is not None and (value <= 0 if option == "--draws" else value < 0):
+            raise ConfigError(
+                f"{option} must be {'greater than 0' if option == '--draws' else '0 or more'}, "
+                f"got {value}",
+                location=option,
+                expected="a positive number of draws" if option == "--draws" else "a seed ≥ 0",
+                fix=f"give a valid {option}",
+            )
+    loaded = load_contract(contract)
+    unc = load_uncertainty(uncertainty) if uncertainty is not None else None
+    inputs = load_stress_inputs(costs) if costs is not None else None
+    sources = {"contract": str(contract)}
+    if uncertainty is not None:
+        sources["uncertainty"] = str(uncertainty)
+    if costs is not None:
+        sources["costs"] = str(costs)
+    return Scenario.from_contract(
+        loaded,
+        unc,
+        costs=inputs.lines if inputs is not None else None,
+        parties=inputs.parties if inputs is not None else None,
+        draws=draws if draws is not None else DEFAULT_DRAWS,
+        seed=seed if seed is not None else 0,
+        ignore_rules=ignore_rules or (),
+        sources=sources,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -54,6 +162,10 @@ def register(app: typer.Typer) -> None:
         example: Annotated[
             str | None, typer.Option("--example", help="Run a built-in example instead.")
         ] = None,
+        contract: ContractOption = None,
+        uncertainty: UncertaintyOption = None,
+        costs: CostsOption = None,
+        ignore_rule: IgnoreRuleOption = None,
         store: StoreOption = None,
         workers: Annotated[
             int | None,
@@ -81,7 +193,16 @@ def register(app: typer.Typer) -> None:
 
         if workers is not None and scheduler is not None:
             raise typer.BadParameter("give --workers or --scheduler, not both")
-        spec = _scenario(scenario_file, example, draws, seed)
+        spec = _scenario(
+            scenario_file,
+            example,
+            draws,
+            seed,
+            contract=contract,
+            uncertainty=uncertainty,
+            costs=costs,
+            ignore_rules=ignore_rule,
+        )
         with Progress(
             TextColumn("[bold]stress test"),
             BarColumn(),
@@ -99,7 +220,8 @@ def register(app: typer.Typer) -> None:
                 chunk_size=chunk_size,
                 progress=lambda done, total: bar.update(task, completed=done),
             )
-        run_id = save_run(result, store, source=str(scenario_file or f"example:{example}"))
+        source = scenario_file or (f"contract:{contract}" if contract else f"example:{example}")
+        run_id = save_run(result, store, source=str(source))
         if plots is not None:
             from quasimarket.stress.plots import write_plots
 
@@ -109,6 +231,7 @@ def register(app: typer.Typer) -> None:
                 {
                     "run_id": run_id,
                     "store": str(RunStore(store).path),
+                    "notes": list(result.scenario.notes),
                     "summary": _records(result.summary),
                     "attribution": _records(result.attribution),
                     "timings": result.timings,
@@ -135,17 +258,33 @@ def register(app: typer.Typer) -> None:
 
     @group.command("check")
     def check(
-        scenario_file: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+        scenario_file: Annotated[
+            Path | None, typer.Argument(help="Scenario TOML file.", show_default=False)
+        ] = None,
+        contract: ContractOption = None,
+        uncertainty: UncertaintyOption = None,
+        costs: CostsOption = None,
+        ignore_rule: IgnoreRuleOption = None,
         json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
-        """Validate a scenario and show its sources of uncertainty and memory estimate."""
+        """Validate a scenario (or --contract FILE) and show its sources of uncertainty."""
         from quasimarket.cli._output import console, emit_json
         from quasimarket.stress.run import estimate_memory_bytes
         from quasimarket.stress.sampling import sources_of
 
-        spec = _scenario(scenario_file, None, None, None)
+        spec = _scenario(
+            scenario_file,
+            None,
+            None,
+            None,
+            contract=contract,
+            uncertainty=uncertainty,
+            costs=costs,
+            ignore_rules=ignore_rule,
+        )
         info = {
             "name": spec.name,
+            "notes": list(spec.notes),
             "draws": spec.draws,
             "seed": spec.seed,
             "lines": [line.id for line in spec.lines],
@@ -156,9 +295,11 @@ def register(app: typer.Typer) -> None:
         if json_out:
             emit_json(info)
             return
+        from rich.markup import escape
+
         out = console()
         for key, value in info.items():
-            out.print(f"[bold]{key}[/]: {value}", highlight=False)
+            out.print(f"[bold]{key}[/]: {escape(str(value))}", highlight=False)
 
     @app.command("report")
     def report(
@@ -213,6 +354,10 @@ def _print_result(out: Any, result: Any, run_id: str) -> None:
             share,
         )
     out.print(table)
+    from rich.markup import escape
+
+    for note in result.scenario.notes:
+        out.print(f"[bold]note:[/] {escape(note)}", highlight=False)
     drivers = result.attribution[result.attribution["source"] != "interaction"]
     out.print("[bold]main driver of each party's risk[/] (first-order share of its variance)")
     for (design, party), group in drivers.groupby(["design", "party"], sort=False):

@@ -31,6 +31,7 @@ from quasimarket.contracts.adjustments import Adjustment, AdjustmentRule
 from quasimarket.contracts.terms import Fraction, Pounds, Terms
 from quasimarket.errors import ConfigError, QuasimarketError
 from quasimarket.financial_year import FinancialYear
+from quasimarket.vocabulary import CURRENCIES, PODS, Currency
 
 if TYPE_CHECKING:
     from quasimarket.contracts.risk import RiskRow
@@ -63,20 +64,8 @@ FIRST_YEAR, LAST_YEAR = 1991, 2025
 
 #: Contract forms (002@69687 NHS standard contract; 002@260359 alliance and lead provider models).
 FORMS = ("nhs_standard_contract", "alliance_agreement", "lead_provider")
-#: Activity points of delivery a line can cover: the ``pod`` values of the activity schema
-#: (same names and order as ``quasimarket.mechanisms.national_tariff.POD_CODES``; a test checks).
-PODS = (
-    "day_case",
-    "elective",
-    "non_elective",
-    "op_first",
-    "op_follow_up",
-    "op_procedure",
-    "ae",
-    "community_contact",
-    "mh_contact",
-    "bed_day",
-)
+# PODS (the points of delivery a line can cover), CURRENCIES and Currency come from the one
+# vocabulary, quasimarket.vocabulary, and are re-exported here for callers.
 
 
 def _pod(value: str) -> str:
@@ -93,28 +82,6 @@ def _pod(value: str) -> str:
 #: A point of delivery name (checked against :data:`PODS`; typed ``str`` for callers).
 PodName = Annotated[str, AfterValidator(_pod)]
 
-#: Units of activity a line can be paid in.
-CURRENCIES = (
-    "spell",
-    "attendance",
-    "bed_day",
-    "contact",
-    "registered_head",
-    "weighted_head",
-    "qof_point",
-    "service_unit",
-)
-
-Currency = Literal[
-    "spell",
-    "attendance",
-    "bed_day",
-    "contact",
-    "registered_head",
-    "weighted_head",
-    "qof_point",
-    "service_unit",
-]
 Form = Literal["nhs_standard_contract", "alliance_agreement", "lead_provider"]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from quasimarket._types import FloatArray, Int64Array
 from quasimarket.economy.calibration import (
     REGION_DEPRIVATION,
     REGIONS,
@@ -41,8 +42,6 @@ from quasimarket.financial_year import FinancialYear
 
 __all__ = ["PROVIDER_KINDS", "small_economy", "synthetic_economy"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Provider kinds, in the order their codes are numbered.
 PROVIDER_KINDS = ("acute", "community", "mental_health", "ambulance", "independent", "third_sector")
@@ -91,7 +90,7 @@ class _Shape:
     gms_pms_apms: tuple[float, float, float]
 
 
-def _largest_remainder(total: int, weights: npt.ArrayLike, minimum: int = 0) -> IntArray:
+def _largest_remainder(total: int, weights: npt.ArrayLike, minimum: int = 0) -> Int64Array:
     """Split *total* into integers proportional to *weights*, each at least *minimum*."""
     weights = np.asarray(weights, dtype=np.float64)
     base = np.full(weights.size, minimum, dtype=np.int64)
@@ -104,7 +103,7 @@ def _largest_remainder(total: int, weights: npt.ArrayLike, minimum: int = 0) -> 
     return np.asarray(base + whole, dtype=np.int64)
 
 
-def _sum_by(index: IntArray, values: FloatArray, length: int) -> FloatArray:
+def _sum_by(index: Int64Array, values: FloatArray, length: int) -> FloatArray:
     """Sum *values* by group *index* (0..length-1)."""
     return np.asarray(np.bincount(index, weights=values, minlength=length), dtype=np.float64)
 
@@ -156,11 +155,11 @@ def _codes(prefix: str, count: int, width: int, start: int = 1) -> list[str]:
 def _catchments(
     rng: np.random.Generator,
     kinds: npt.NDArray[np.str_],
-    host: IntArray,
+    host: Int64Array,
     comm_xy: FloatArray,
     comm_pop: FloatArray,
-    comm_region: IntArray,
-) -> tuple[IntArray, IntArray, FloatArray]:
+    comm_region: Int64Array,
+) -> tuple[Int64Array, Int64Array, FloatArray]:
     """Provider -> commissioner activity shares: (provider index, commissioner index, share)."""
     n_prov, n_comm = host.size, comm_pop.size
     shares = np.zeros((n_prov, n_comm))
@@ -351,7 +350,7 @@ def _local_authorities(
     rng: np.random.Generator,
     shape: _Shape,
     region_codes: npt.NDArray[np.str_],
-    practice_region: IntArray,
+    practice_region: Int64Array,
     population: FloatArray,
     dep_latent: FloatArray,
 ) -> tuple[npt.NDArray[np.str_], pd.DataFrame]:
@@ -462,13 +461,13 @@ def _providers(
     shape: _Shape,
     comm_pop: FloatArray,
     comm_xy: FloatArray,
-    comm_region: IntArray,
+    comm_region: Int64Array,
     comm_mff: FloatArray,
     region_codes: npt.NDArray[np.str_],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     n_comm = comm_pop.size
     kinds_list: list[str] = []
-    hosts: list[IntArray] = []
+    hosts: list[Int64Array] = []
     for kind in PROVIDER_KINDS:
         count = shape.providers.get(kind, 0)
         if count == 0:

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 
+from quasimarket._types import FloatArray
 from quasimarket.errors import ConfigError, summarise_items
 
 __all__ = [
@@ -29,8 +30,8 @@ __all__ = [
     "fail",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-"""A float64 numpy array of any shape (0-d for scalar inputs). Money is in pounds."""
+# FloatArray (quasimarket._types, re-exported here for the mechanisms): a float64 array of any
+# shape (0-d for scalar inputs). Money is in pounds.
 
 #: Tolerance for "sums to one" checks on shares, weights and profiles.
 SUM_TOLERANCE = 1e-9

@@ -18,29 +18,7 @@ import numpy.typing as npt
 from quasimarket.mechanisms._common import SUM_TOLERANCE, FloatArray, as_float, check_rate, fail
 from quasimarket.mechanisms.registry import register
 
-__all__ = ["CQUIN_RATE_BY_YEAR", "Cquin", "cquin_payment"]
-
-#: CQUIN as a share of outturn, by financial year (payment-rules.md A9). 2009/10 0.5%,
-#: 2010/11 1.5% [V: hsj 1945128; pulsetoday]; 2011/12 and 2012/13 2.5% [K]; 2013/14–2018/19 2.5%
-#: [V: hfma 1 Jun 2016]; 2019/20 1.25% [V: readkong CQUIN 2019-20]; 2020/21–2021/22 suspended
-#: [V: england.nhs.uk cquin-20-21]; 2022/23–2023/24 1.25% [V: hfma 13 Jan 2022; hfma 8 Jan 2024].
-CQUIN_RATE_BY_YEAR: dict[str, float] = {
-    "2009/10": 0.005,
-    "2010/11": 0.015,
-    "2011/12": 0.025,
-    "2012/13": 0.025,
-    "2013/14": 0.025,
-    "2014/15": 0.025,
-    "2015/16": 0.025,
-    "2016/17": 0.025,
-    "2017/18": 0.025,
-    "2018/19": 0.025,
-    "2019/20": 0.0125,
-    "2020/21": 0.0,
-    "2021/22": 0.0,
-    "2022/23": 0.0125,
-    "2023/24": 0.0125,
-}
+__all__ = ["Cquin", "cquin_payment"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +47,9 @@ def cquin_payment(
 
     Args:
         outturn_value: Actual annual value of the contract (excluding CQUIN), £.
-        rate: CQUIN share of outturn, in [0, 1] (0.025 for 2.5%; see :data:`CQUIN_RATE_BY_YEAR`).
+        rate: CQUIN share of outturn, in [0, 1] (0.025 for 2.5%). The dated national rate is
+            ``quasimarket.structure.payment_rules(year).cquin_rate`` (``None`` when no national
+            scheme applies).
         weights: Share of the CQUIN money attached to each goal, goals on the LAST axis; each in
             [0, 1], summing to at most 1.
         achievement: Fraction of each goal achieved, goals on the LAST axis, in [0, 1].

@@ -19,22 +19,7 @@ import numpy.typing as npt
 from quasimarket.mechanisms._common import FloatArray, as_float, check_rate
 from quasimarket.mechanisms.registry import register
 
-__all__ = ["MRET_RATE_BY_YEAR", "Mret", "marginal_rate_emergency"]
-
-#: Share of tariff paid above the baseline, by financial year (payment-rules.md A4).
-#: 2010/11–2014/15 30% [V: hfma 1 Mar 2013; hsj 5063878]; 2015/16 50% [V: hsj 5077132 proposal;
-#: K: adopted]; 2016/17–2018/19 70% [V: hfma 3 Apr 2017; hsj 7022143]; abolished 2019/20.
-MRET_RATE_BY_YEAR: dict[str, float] = {
-    "2010/11": 0.3,
-    "2011/12": 0.3,
-    "2012/13": 0.3,
-    "2013/14": 0.3,
-    "2014/15": 0.3,
-    "2015/16": 0.5,
-    "2016/17": 0.7,
-    "2017/18": 0.7,
-    "2018/19": 0.7,
-}
+__all__ = ["Mret", "marginal_rate_emergency"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +47,9 @@ def marginal_rate_emergency(
     Args:
         nel_value: Tariff value of in-scope non-elective (emergency) spells, £.
         baseline_value: Agreed baseline value (2008/09 by default; a later year from 2014/15), £.
-        rate: Share of tariff paid above the baseline, in [0, 1] (0.3 to 2014/15, 0.7 from
-            2016/17; see :data:`MRET_RATE_BY_YEAR`).
+        rate: Share of tariff paid above the baseline, in [0, 1]. The dated national rate is
+            ``quasimarket.structure.payment_rules(year).mret_rate`` (0.3 to 2015/16, 0.7
+            2016/17–2018/19, ``None`` from 2019/20 when the rule was abolished).
 
     Returns:
         :class:`Mret`.
@@ -91,6 +77,7 @@ register(
     "mret",
     title="Marginal rate emergency rule",
     kind="adjustment",
+    scope=("non_elective",),
     function=marginal_rate_emergency,
     rule_source="payment-rules.md A4 [V: hfma 1 Mar 2013; hfma 3 Apr 2017]; 002@249400",
     risk_note=(

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from quasimarket._types import FloatArray
 from quasimarket.errors import ConfigError
+from quasimarket.vocabulary import APC_PODS, POD_CODES, POD_NAMES, pod_codes
 
 __all__ = [
     "APC_POD_CODES",
@@ -32,30 +34,11 @@ __all__ = [
     "national_tariff_price",
 ]
 
-FloatArray = npt.NDArray[np.float64]
+# POD_CODES (point of delivery codes of integer-coded activity, ``ActivityTable.pod``) and
+# POD_NAMES (names by code) are the one vocabulary, quasimarket.vocabulary, re-exported here.
 
-#: Point of delivery codes used in integer-coded activity (``ActivityTable.pod``). The names are
-#: the ``pod`` values of the activity schema and of contract lines' ``pods``.
-POD_CODES: dict[str, int] = {
-    "day_case": 0,
-    "elective": 1,
-    "non_elective": 2,
-    "op_first": 3,
-    "op_follow_up": 4,
-    "op_procedure": 5,
-    "ae": 6,
-    "community_contact": 7,
-    "mh_contact": 8,
-    "bed_day": 9,
-}
-#: Names by code (index = code).
-POD_NAMES: tuple[str, ...] = tuple(sorted(POD_CODES, key=POD_CODES.__getitem__))
 #: The admitted patient care points of delivery: trim points and top-ups apply to these only.
-APC_POD_CODES: tuple[int, ...] = (
-    POD_CODES["day_case"],
-    POD_CODES["elective"],
-    POD_CODES["non_elective"],
-)
+APC_POD_CODES: tuple[int, ...] = pod_codes(APC_PODS)
 #: Minimum age (years) for the reduced short-stay emergency adjustment. [K] payment-rules.md A1:
 #: public implementations disagree (>= 19 vs < 19); NTPS wording recalled as "19 or over".
 RSSE_MIN_AGE = 19

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar, get_args
 
 from quasimarket.errors import ConfigError
 
-__all__ = ["KINDS", "Basis", "REGISTRY", "Kind", "Mechanism", "get", "register", "registered"]
+__all__ = ["KINDS", "REGISTRY", "Basis", "Kind", "Mechanism", "get", "register", "registered"]
 
 Kind = Literal["unit_price", "payment_form", "adjustment", "contract", "practice"]
 Basis = Literal["", "unit", "count", "value", "scope_value", "month_value", "terms"]

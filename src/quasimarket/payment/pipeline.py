@@ -565,8 +565,9 @@ def _risk_share(contract: Contract, units: Units) -> None:
         )
     res = risk_share.risk_share(actual, **kw)
     amount = np.asarray(res.payment) - actual
-    value = units.line_sum(units.value)
-    line_amount = np.where(in_scope, value, 0.0)
+    # shared pro rata to each line's outturn (residuals included, so a line with no activity
+    # records but a fixed payment shares as it does on line aggregates)
+    line_amount = np.where(in_scope, by_line, 0.0)
     total = line_amount.sum(axis=-1, keepdims=True)
     even = np.where(in_scope, 1.0 / in_scope.sum(), 0.0)
     weight = np.divide(
@@ -612,7 +613,7 @@ def _alliance(
     net = np.asarray(res.net_position, dtype=np.float64)
     move = spend + net - outturn  # (*D, partners)
     per_line = np.zeros(by_line.shape)
-    value = units.line_sum(units.value)
+    value = by_line
     for k in range(len(codes)):
         rows = member[k]
         if not rows.any():

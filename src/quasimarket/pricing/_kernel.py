@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from quasimarket._types import FloatArray
+
 __all__ = [
     "BLOCK",
     "HAVE_NUMBA",
@@ -32,7 +34,6 @@ __all__ = [
     "use_kernel",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: Sums kept per cell: base, excess, short, bpt, top-up, MFF, tariff price, record count.
 N_SUMS = 8

@@ -21,12 +21,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from quasimarket._types import FloatArray, IntArray
 from quasimarket.activity import schema
 from quasimarket.activity.table import ActivityTable
-from quasimarket.mechanisms.national_tariff import POD_CODES
 from quasimarket.pricing._kernel import N_SUMS, SUM_COUNT, fused_cells, use_kernel
 from quasimarket.pricing.tariff_prices import lookup_tariff, price_at_tariff
 from quasimarket.tariff.table import TariffTable
+from quasimarket.vocabulary import POD_CODES
 
 __all__ = [
     "N_POD",
@@ -40,8 +41,6 @@ __all__ = [
     "record_cells",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 #: Points of delivery (the pod axis of a cell).
 N_POD = len(POD_CODES)

@@ -30,7 +30,6 @@ from quasimarket.mechanisms import local_price, local_variation
 from quasimarket.payment import pipeline
 from quasimarket.payment.pipeline import RULE_COLUMNS, SettlementResult
 from quasimarket.payment.units import LineRule, Units, group_sum
-from quasimarket.vocabulary import POD_CODES
 from quasimarket.pricing.cells import (
     N_POD,
     SUM_COUNT,
@@ -41,18 +40,19 @@ from quasimarket.pricing.cells import (
 )
 from quasimarket.pricing.tariff_prices import lookup_tariff
 from quasimarket.tariff.table import TariffTable
+from quasimarket.vocabulary import POD_CODES
 
 if TYPE_CHECKING:
     from quasimarket.contracts.model import Contract, ServiceLine
     from quasimarket.pricing.result import PricingResult
 
 __all__ = [
+    "RULE_COLUMNS",
     "TARIFF_COMPONENTS",
     "TARIFF_MECHANISMS",
-    "RULE_COLUMNS",
     "LineRule",
-    "SettlementResult",
     "PricingResult",
+    "SettlementResult",
     "group_sum",
     "price",
     "readmission_in_scope",

@@ -11,7 +11,6 @@ import pandas as pd
 from quasimarket._types import FloatArray
 from quasimarket.activity.table import ActivityTable, categorical
 from quasimarket.financial_year import MONTHS
-from quasimarket.vocabulary import POD_CODES, POD_NAMES
 from quasimarket.pricing.engine import (
     RULE_COLUMNS,
     TARIFF_COMPONENTS,
@@ -23,6 +22,7 @@ from quasimarket.pricing.engine import (
     group_sum,
 )
 from quasimarket.tariff.table import TariffTable
+from quasimarket.vocabulary import POD_CODES, POD_NAMES
 
 if TYPE_CHECKING:
     from quasimarket.contracts.model import Contract

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from quasimarket._types import FloatArray
 from quasimarket.activity.table import ActivityTable
 from quasimarket.errors import InputError, summarise_items
-from quasimarket.mechanisms.national_tariff import POD_CODES, TariffPrice, national_tariff_price
+from quasimarket.mechanisms.national_tariff import TariffPrice, national_tariff_price
 from quasimarket.tariff.table import AE_TYPE_3_4_COLUMN, N_PRICE_COLUMNS, TariffTable
+from quasimarket.vocabulary import POD_CODES
 
 __all__ = ["TariffInputs", "lookup_tariff", "price_at_tariff"]
 
-FloatArray = npt.NDArray[np.float64]
 _OP_ATTENDANCE = (POD_CODES["op_first"], POD_CODES["op_follow_up"])
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from quasimarket.behaviour.hooks import NoBehaviour
 from quasimarket.errors import ConfigError
 from quasimarket.financial_year import FinancialYear
 from quasimarket.regimes.presets import (
@@ -27,7 +28,7 @@ from quasimarket.regimes.presets import (
     get_preset,
     switches_with_overrides,
 )
-from quasimarket.simulation.regime import NoBehaviour, Regime
+from quasimarket.simulation.regime import Regime
 
 if TYPE_CHECKING:
     from quasimarket.simulation.engine import SimulationState

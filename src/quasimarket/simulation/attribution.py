@@ -28,14 +28,13 @@ import itertools
 import math
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from quasimarket._types import FloatArray
 from quasimarket.simulation.parameters import DEMAND_PODS, PODS
 
 __all__ = ["FACTORS", "shapley_product", "spend_attribution"]
 
-FloatArray = npt.NDArray[np.float64]
 #: The factors, in the order of the chain.
 FACTORS = ("demography", "need", "referral", "capacity", "price", "payment_rules")
 #: The demand POD behind each delivered POD.

@@ -20,7 +20,8 @@ Points of delivery (PODs, the last axis of activity arrays) are :data:`PODS`.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
+
+from quasimarket.vocabulary import SERVICES, SIMULATED_ACTIVITY
 
 __all__ = [
     "AGE_WIDTH_YEARS",
@@ -34,20 +35,11 @@ __all__ = [
     "default_seasonality",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
-#: Points of delivery reported by the simulation.
-PODS: tuple[str, ...] = (
-    "elective_referral",
-    "elective_spell",
-    "op_first",
-    "op_follow_up",
-    "non_elective",
-    "ae",
-    "community",
-    "mental_health",
-    "gp",
-)
+#: Measures of activity reported by the simulation (the last axis of activity arrays, called
+#: "PODs" here): the keys of :data:`quasimarket.vocabulary.SIMULATED_ACTIVITY`, in its order,
+#: which also says the point of delivery each measure is priced as.
+PODS: tuple[str, ...] = tuple(SIMULATED_ACTIVITY)
 #: PODs whose demand is drawn from the population (the others follow from completed pathways).
 DEMAND_PODS: tuple[str, ...] = (
     "elective_referral",
@@ -57,13 +49,8 @@ DEMAND_PODS: tuple[str, ...] = (
     "mental_health",
     "gp",
 )
-#: Contracted services (one contract form per service) and the PODs each covers.
-SERVICES: dict[str, tuple[str, ...]] = {
-    "acute_elective": ("elective_spell", "op_first", "op_follow_up"),
-    "acute_emergency": ("non_elective", "ae"),
-    "community": ("community",),
-    "mental_health": ("mental_health",),
-}
+# SERVICES (contracted services, one contract form per service, and the measures each covers)
+# is the one vocabulary's, quasimarket.vocabulary.SERVICES, re-exported here.
 
 #: Average events per registered person a year in England, by demand POD [K: see module doc].
 _PER_HEAD: dict[str, float] = {

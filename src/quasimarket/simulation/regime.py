@@ -12,18 +12,24 @@ added by registering a rule, never by editing the engine loop:
 A rule receives the mutable :class:`~quasimarket.simulation.engine.SimulationState` and may change
 its arrays in place (e.g. ``state.capacity_scale``, ``state.block_value``,
 ``state.choice_sensitivity``). Register rules with :func:`register_behaviour`; a regime names
-them in ``behaviours``. The default regime (:data:`CURRENT_RULES`) applies the national rules of
-each year from :func:`quasimarket.structure.payment_rules` and has no extra behaviour.
+them in ``behaviours``. The default regime (:data:`CURRENT_RULES`) applies the national rules
+of each year from :func:`quasimarket.structure.payment_rules` and has no extra behaviour.
+
+The hook API (:class:`BehaviourRule`, :class:`NoBehaviour`, :func:`register_behaviour`,
+:data:`BEHAVIOURS`) is defined in :mod:`quasimarket.behaviour.hooks`, below the simulation, and
+re-exported here; importing this module registers the institutional behaviour rules of
+:mod:`quasimarket.behaviour`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from quasimarket.behaviour.hooks import BEHAVIOURS, BehaviourRule, NoBehaviour, register_behaviour
 from quasimarket.errors import ConfigError
+from quasimarket.vocabulary import SERVICES
 
 if TYPE_CHECKING:
     from quasimarket.simulation.engine import SimulationState
@@ -33,6 +39,7 @@ __all__ = [
     "CONTRACT_FORMS",
     "CURRENT_RULES",
     "BehaviourRule",
+    "NoBehaviour",
     "Regime",
     "make_behaviours",
     "register_behaviour",
@@ -43,41 +50,6 @@ __all__ = [
 #: block for community and mental health, which had no national prices: 002@75304).
 CONTRACT_FORMS = ("calendar", "pbr", "block", "blended")
 ContractForm = Literal["calendar", "pbr", "block", "blended"]
-
-
-class BehaviourRule(Protocol):
-    """An institutional behaviour called at the engine's hook points (all three optional)."""
-
-    def on_contract_round(self, state: SimulationState, year: int) -> None:
-        """Before financial year *year* (index from the first simulated year)."""
-
-    def on_month(self, state: SimulationState, month: int) -> None:
-        """After month *month* (index from the first simulated month)."""
-
-    def on_year_end(self, state: SimulationState, year: int) -> None:
-        """After the payments of year *year* are computed."""
-
-
-class NoBehaviour:
-    """A behaviour that does nothing (base class for rules that use only some hooks)."""
-
-    def on_contract_round(self, state: SimulationState, year: int) -> None:
-        """Do nothing."""
-
-    def on_month(self, state: SimulationState, month: int) -> None:
-        """Do nothing."""
-
-    def on_year_end(self, state: SimulationState, year: int) -> None:
-        """Do nothing."""
-
-
-#: Registered behaviour rules by name: a factory taking the rule's options dict.
-BEHAVIOURS: dict[str, Callable[[dict[str, Any]], BehaviourRule]] = {}
-
-
-def register_behaviour(name: str, factory: Callable[[dict[str, Any]], BehaviourRule]) -> None:
-    """Register a behaviour rule factory under *name* (used by regimes in ``behaviours``)."""
-    BEHAVIOURS[name] = factory
 
 
 class _Model(BaseModel):
@@ -113,12 +85,7 @@ class Regime(_Model):
     payment_rules: str = "calendar"
     choice_sensitivity: float = Field(default=1.0, ge=0.0, le=50.0)
     contract_forms: dict[str, ContractForm] = Field(
-        default_factory=lambda: {  # type: ignore[arg-type]
-            "acute_elective": "calendar",
-            "acute_emergency": "calendar",
-            "community": "calendar",
-            "mental_health": "calendar",
-        }
+        default_factory=lambda: dict.fromkeys(SERVICES, "calendar")  # type: ignore[arg-type]
     )
     settlements: bool = False
     settlement_rule: Literal["pay_in_full", "cap_at_affordable", "split_gap"] = "pay_in_full"
@@ -132,8 +99,6 @@ class Regime(_Model):
     @field_validator("contract_forms")
     @classmethod
     def _services(cls, value: dict[str, str]) -> dict[str, str]:
-        from quasimarket.simulation.parameters import SERVICES
-
         unknown = sorted(set(value) - set(SERVICES))
         if unknown:
             raise ValueError(
@@ -157,8 +122,6 @@ def make_behaviours(regime: Regime, *, file: str | None = None) -> list[Behaviou
         ConfigError: an unknown behaviour name, regime preset or switch; a bad regime path; a
             behaviour option outside its documented range.
     """
-    import quasimarket.behaviour  # noqa: F401  (registers the institutional behaviour rules)
-
     rules: list[BehaviourRule] = []
     if regime.preset is not None or regime.path is not None or regime.switches:
         from quasimarket.regimes.path import regime_path_rule

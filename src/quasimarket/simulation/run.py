@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from quasimarket._types import FloatArray
 from quasimarket.errors import RunError
 from quasimarket.simulation.attribution import spend_attribution
 from quasimarket.simulation.compile import Compiled, compile_simulation, load_scenario_economy
@@ -37,7 +38,6 @@ from quasimarket.simulation.scenario import SimulationScenario
 
 __all__ = ["SimulationResult", "estimate_memory_bytes", "simulate"]
 
-FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]
 _STATS = ("mean", "p5", "p50", "p95")
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from quasimarket._types import FloatArray
+
 __all__ = ["SHIFT_RUN", "XmR", "xmr"]
 
-FloatArray = npt.NDArray[np.float64]
 #: d2 for moving ranges of two points.
 D2 = 1.128
 #: Points in a row on one side of the mean that make a shift.

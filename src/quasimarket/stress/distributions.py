@@ -18,8 +18,9 @@ from statistics import NormalDist
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from quasimarket._types import FloatArray
 
 __all__ = [
     "CONTINUOUS",
@@ -36,7 +37,6 @@ __all__ = [
     "normal_cdf",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: Φ⁻¹(0.9): half-width of an 80% normal interval in standard deviations.
 Z90 = NormalDist().inv_cdf(0.9)

@@ -1,7 +1,8 @@
 """One self-contained HTML report of a stored stress-test run.
 
-The report holds: the scenario's name and description; the designs side by side (mean and
-P5 net position, probability of breach, variance share); the full statistics table; the
+The report holds: the scenario's name and description; its notes (caveats such as provider
+costs not given or a default uncertainty used: ``Scenario.notes``); the designs side by side
+(mean and P5 net position, probability of breach, variance share); the full statistics table; the
 variance attribution; the static plots (PNG embedded as base64) and the interactive plotly
 charts (plotly.js embedded: no network needed to open it); the resolved scenario; and the
 provenance (manifest: package version, seed, draws, timings, machine). Money is rounded to
@@ -44,8 +45,14 @@ def render_report(store: RunStore, run_id: str) -> str:
         f"quasimarket {record.package_version}. Draw 0 is the central case; the statistics "
         "use the other draws. Net position: + = better off (commissioner: budget − payments; "
         "provider: income − cost).</p>",
-        "<h2>Designs side by side</h2>",
     ]
+    notes = scenario.get("notes") or []
+    if notes:
+        parts += [
+            "<h2>Notes</h2>",
+            "<ul>" + "".join(f"<li>{html.escape(str(note))}</li>" for note in notes) + "</ul>",
+        ]
+    parts.append("<h2>Designs side by side</h2>")
     for statistic, label in (
         ("mean_gbp", "Mean net position"),
         ("p5_gbp", "P5 net position (a bad year, 1 in 20)"),

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from quasimarket._types import FloatArray
 from quasimarket.errors import RunError
 from quasimarket.stress.engine import ChunkResult, Compiled, compile_scenario, evaluate_chunk
 from quasimarket.stress.sampling import RANDOM_BLOCK
@@ -42,7 +42,6 @@ __all__ = [
     "save_run",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]
 #: Hard ceiling on draws per run, whatever the memory (a typo guard).
 MAX_DRAWS = 1_000_000_000

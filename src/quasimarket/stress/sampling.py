@@ -3,7 +3,8 @@
 **Named streams.** Each source of uncertainty (``volume:<line>``, ``factor:<name>``,
 ``demand_growth``, ``case_mix``, ``length_of_stay``, ``cost_inflation``,
 ``efficiency_delivery``, ``achievement:<name>``) has its own stream, keyed by its NAME:
-block ``b`` of source ``s`` comes from
+block ``b`` of source ``s`` is the named stream
+``quasimarket.random_streams.stream(seed, s, b)``, that is
 ``np.random.SeedSequence(seed, spawn_key=(stable_hash(s), b))``. So adding or removing a
 source never changes another source's draws, and every contract design is evaluated on the
 same draws (common random numbers).
@@ -19,13 +20,14 @@ at the planned activity, every achievement at "achieved" when its probability ex
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
 
+from quasimarket._types import FloatArray
+from quasimarket.random_streams import stable_hash, stream
 from quasimarket.stress.distributions import NegativeBinomial, Poisson
 from quasimarket.stress.scenario import Scenario, check_correlation_matrix
 
@@ -40,7 +42,6 @@ __all__ = [
     "stable_hash",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: Draws per fixed random block (the unit of the random layout; compute chunks are whole
 #: multiples of it).
@@ -52,23 +53,13 @@ _BIN_EDGES = np.array(
 )
 
 
-def stable_hash(name: str) -> int:
-    """A 64-bit integer from a source name (BLAKE2b), the same on every machine and run."""
-    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def _generator(seed: int, name: str, block: int) -> np.random.Generator:
-    sequence = np.random.SeedSequence(seed, spawn_key=(stable_hash(name), block))
-    return np.random.Generator(np.random.PCG64(sequence))
-
-
 def _blocks(start: int, stop: int) -> range:
     return range(start // RANDOM_BLOCK, (stop - 1) // RANDOM_BLOCK + 1)
 
 
 def normal_scores(seed: int, name: str, start: int, stop: int) -> FloatArray:
     """Standard-normal scores of source *name* for draws ``start ≤ i < stop`` (draw 0 → 0)."""
-    parts = [_generator(seed, name, b).standard_normal(RANDOM_BLOCK) for b in _blocks(start, stop)]
+    parts = [stream(seed, name, b).standard_normal(RANDOM_BLOCK) for b in _blocks(start, stop)]
     first = _blocks(start, stop).start * RANDOM_BLOCK
     out = np.concatenate(parts)[start - first : stop - first]
     if start == 0:
@@ -81,7 +72,7 @@ def _counts(
 ) -> FloatArray:
     parts = []
     for b in _blocks(start, stop):
-        rng = _generator(seed, name, b)
+        rng = stream(seed, name, b)
         if isinstance(spec, Poisson):
             parts.append(rng.poisson(mean, RANDOM_BLOCK).astype(np.float64))
         else:

@@ -12,15 +12,25 @@ design or the uncertainty names must exist; correlation matrices must be valid).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
+from quasimarket.contracts import Contract
 from quasimarket.errors import ConfigError, from_validation_error, summarise_items
 from quasimarket.io.config_files import parse_toml, read_config_text
 from quasimarket.stress.distributions import Continuous, VolumeDistribution
+from quasimarket.vocabulary import BED_BASED_CURRENCIES, Currency, Pod
 
 __all__ = [
     "SCENARIO_FORMAT",
@@ -35,11 +45,25 @@ __all__ = [
 ]
 
 #: The scenario format version this code reads.
-SCENARIO_FORMAT = "quasimarket.scenario/1"
+SCENARIO_FORMAT: Literal["quasimarket.scenario/1"] = "quasimarket.scenario/1"
+#: Draws of a scenario made from a contract (:meth:`Scenario.from_contract`), unless given.
+DEFAULT_DRAWS = 10_000
 #: Scenario files larger than this are refused (they are hand-written TOML).
 MAX_SCENARIO_BYTES = 5 * 1024**2
-#: Currencies whose cost moves with length of stay.
-BED_BASED_CURRENCIES = frozenset({"spell", "bed_day"})
+#: Contract rules and sections a design taken from a contract may drop knowingly
+#: (``ignore_rules``): the adjustment rules of the contract format, and the ``settlement``
+#: and ``subcontracts`` sections (a test checks the rule names against the contract format).
+IgnorableRule = Literal[
+    "activity_cap",
+    "mret",
+    "readmissions",
+    "cquin",
+    "sanctions",
+    "local_variation",
+    "local_modification",
+    "settlement",
+    "subcontracts",
+]
 
 
 class _Model(BaseModel):
@@ -80,9 +104,11 @@ class Line(_Model):
         service: Description.
         commissioner: Code of the commissioner that pays for the line.
         provider: Code of the provider that delivers it.
-        currency: Unit of activity (spell, attendance, bed_day, contact, registered_head …).
-        pod: Point of delivery (e.g. ``non_elective``), so that ``uncertainty.volume`` can
-            describe every line of a POD at once with the key ``"pod:<name>"``.
+        currency: Unit of activity, one of :data:`quasimarket.vocabulary.CURRENCIES`
+            (spell, attendance, bed_day, contact, registered_head …).
+        pod: Point of delivery, one of :data:`quasimarket.vocabulary.PODS` (e.g.
+            ``non_elective``), so that ``uncertainty.volume`` can describe every line of a
+            POD at once with the key ``"pod:<name>"``.
         planned_activity: Planned activity for the year, units (> 0).
         unit_price_gbp: Price per unit, £ (national tariff or local price).
         fixed_cost_gbp: Provider's fixed cost of running the line for the year, £.
@@ -97,8 +123,8 @@ class Line(_Model):
     service: str = ""
     commissioner: str
     provider: str
-    currency: str = "spell"
-    pod: str | None = None
+    currency: Currency = "spell"
+    pod: Pod | None = None
     planned_activity: float = Field(gt=0)
     unit_price_gbp: float = Field(ge=0)
     fixed_cost_gbp: float = Field(default=0.0, ge=0)
@@ -367,8 +393,12 @@ class Design(_Model):
     """One contract design: a mechanism for every line, and optional contract-level terms.
 
     ``lines`` is keyed by line id; the key ``"*"`` gives the design for every line not
-    listed. Alternatively ``contract`` names a contract file whose lines become the design
-    (see :mod:`quasimarket.stress.from_contract`; ``ignore_rules`` drops record-level rules).
+    listed. Alternatively ``contract`` gives a contract whose lines become the design (see
+    :mod:`quasimarket.stress.from_contract`; ``ignore_rules`` drops record-level rules and
+    sections knowingly): the path of a ``quasimarket.contract/1`` file (relative to the
+    scenario file), a ``[designs.contract]`` table in the same schema, or (from Python,
+    :meth:`Scenario.from_contract`) a :class:`~quasimarket.contracts.Contract`. A path stays
+    a path in the validated design; :attr:`source_contract` is the contract it loaded.
     """
 
     name: str = Field(min_length=1)
@@ -376,8 +406,21 @@ class Design(_Model):
     lines: dict[str, LineDesign] = Field(default_factory=dict)
     risk_share: RiskShareSpec | None = None
     alliance: AllianceSpec | None = None
-    contract: str | None = None
-    ignore_rules: list[str] = Field(default_factory=list)
+    contract: str | Contract | None = None
+    ignore_rules: list[IgnorableRule] = Field(default_factory=list)
+
+    _loaded: Contract | None = PrivateAttr(default=None)
+
+    @property
+    def source_contract(self) -> Contract | None:
+        """The contract this design was taken from (``None``: written in the scenario).
+
+        For a ``contract = "file.toml"`` reference, the contract loaded when the scenario was
+        parsed (``None`` again after a round trip through ``model_dump``).
+        """
+        if isinstance(self.contract, Contract):
+            return self.contract
+        return self._loaded
 
 
 class Scenario(_Model):
@@ -387,6 +430,8 @@ class Scenario(_Model):
         format: Must be ``"quasimarket.scenario/1"``.
         name: Display name.
         description: Free text.
+        notes: Caveats the results carry (shown by the CLI and the report), e.g. that
+            provider costs were not given (:meth:`from_contract` adds them).
         year: Financial year described (informational).
         draws: Number of Monte Carlo draws (draw 0 is the central case).
         seed: Master seed; with the scenario it fixes every result bit for bit.
@@ -397,9 +442,10 @@ class Scenario(_Model):
         parties, lines, uncertainty, designs: See the classes.
     """
 
-    format: str = SCENARIO_FORMAT
+    format: Literal["quasimarket.scenario/1"] = SCENARIO_FORMAT
     name: str = Field(min_length=1)
     description: str = ""
+    notes: list[str] = Field(default_factory=list)
     year: str | None = None
     draws: int = Field(gt=0)
     seed: int = Field(default=0, ge=0)
@@ -410,6 +456,72 @@ class Scenario(_Model):
     lines: list[Line] = Field(min_length=1)
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
     designs: list[Design] = Field(min_length=1)
+
+    @classmethod
+    def from_contract(
+        cls,
+        contract: Contract | str | Path,
+        uncertainty: Uncertainty | Mapping[str, Any] | None = None,
+        *,
+        costs: Mapping[str, Any] | None = None,
+        parties: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        draws: int = DEFAULT_DRAWS,
+        seed: int = 0,
+        ignore_rules: Iterable[str] = (),
+        sources: Mapping[str, str | Path] | None = None,
+    ) -> Scenario:
+        """A scenario that stress-tests one contract: plans, prices and parties from it.
+
+        The parties are the contract's commissioners and providers; each contract line is a
+        scenario line (its commissioner, provider, currency, first point of delivery,
+        ``planned_activity``, and a unit price from its price term, else
+        ``planned_value_gbp ÷ planned_activity``); the one design is the contract itself
+        (``Design.contract`` holds it). Only the stress-specific inputs come from the
+        arguments. Defaults are never silent: each one used adds a sentence to
+        :attr:`notes`, which the CLI and the report show.
+
+        Args:
+            contract: A validated contract, or the path of a contract file.
+            uncertainty: The ``[uncertainty]`` table (an :class:`Uncertainty` or a dict of
+                the same shape). Default: the built-in default volume uncertainty
+                (:func:`quasimarket.stress.builtin.default_uncertainty`; noted).
+            costs: Provider costs by contract line id: ``{"nel": {"fixed_cost_gbp": …,
+                "variable_cost_gbp": …}}`` (also ``efficiency_target``, ``seasonality``,
+                ``bed_based``). A line without costs costs £0 (noted: provider margins are
+                then not meaningful).
+            parties: Budgets and tolerances by party code: ``budget_gbp``,
+                ``control_total_gbp``, ``loss_tolerance_gbp``, ``name`` (defaults as
+                :class:`Party`: a commissioner's budget is the planned value of its lines).
+            name: The scenario's name (default: the contract's).
+            description: Default: the contract's description.
+            draws: Monte Carlo draws (default 10,000).
+            seed: Master seed.
+            ignore_rules: Record-level rules and sections to drop knowingly (noted).
+            sources: File names for error messages: ``contract``, ``uncertainty``, ``costs``.
+
+        Raises:
+            ConfigError: the contract cannot be stress-tested (alliance, an unsupported
+                mechanism or rule, a line shared by several commissioners, no planned
+                activity, no price), or the uncertainty or costs are invalid or name lines or
+                parties the contract does not have.
+        """
+        from quasimarket.stress.from_contract import scenario_from_contract
+
+        return scenario_from_contract(
+            cls,
+            contract,
+            uncertainty,
+            costs=costs,
+            parties=parties,
+            name=name,
+            description=description,
+            draws=draws,
+            seed=seed,
+            ignore_rules=ignore_rules,
+            sources=sources,
+        )
 
     def party(self, code: str) -> Party:
         """The party with this code."""
@@ -746,43 +858,52 @@ def parse_scenario(
             expected=f"'{SCENARIO_FORMAT}'",
             fix=f'set format = "{SCENARIO_FORMAT}"',
         )
-    raw = _resolve_contracts(raw, base_dir=base_dir, source=source)
+    raw, contracts, notes = _resolve_contracts(raw, base_dir=base_dir, source=source)
+    if notes:
+        given = raw.get("notes")
+        earlier = list(given) if isinstance(given, list) else []
+        raw = {**raw, "notes": list(dict.fromkeys([*earlier, *notes]))}
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        raise from_validation_error(error, file=source, what="scenario") from None
+        raise from_validation_error(error, file=source, what="scenario", model=Scenario) from None
+    for k, contract in contracts.items():
+        scenario.designs[k]._loaded = contract
     check_references(scenario, file=source)
     return scenario
 
 
 def _resolve_contracts(
     raw: dict[str, Any], *, base_dir: Path | None, source: str
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[int, Contract], list[str]]:
+    """Fill in the designs that refer to a contract; the contracts by design index; notes."""
     designs = raw.get("designs")
     if not isinstance(designs, list) or not any(
-        isinstance(d, dict) and d.get("contract") for d in designs
+        isinstance(d, dict) and d.get("contract") is not None for d in designs
     ):
-        return raw
+        return raw, {}, []
     from quasimarket.stress.from_contract import design_from_contract
 
     uncertainty = raw.get("uncertainty") if isinstance(raw.get("uncertainty"), dict) else {}
     achievements = set((uncertainty or {}).get("achievement", {}) or {})
     line_ids = [str(line.get("id")) for line in raw.get("lines", []) if isinstance(line, dict)]
     resolved = []
+    contracts: dict[int, Contract] = {}
+    notes: list[str] = []
     for k, d in enumerate(designs):
-        if not (isinstance(d, dict) and d.get("contract")):
+        if not (isinstance(d, dict) and d.get("contract") is not None):
             resolved.append(d)
             continue
         try:
-            resolved.append(
-                design_from_contract(
-                    d,
-                    base_dir=base_dir,
-                    achievements=achievements,
-                    line_ids=line_ids,
-                    location=f"designs[{k}]",
-                )
+            design, contracts[k] = design_from_contract(
+                d,
+                base_dir=base_dir,
+                achievements=achievements,
+                line_ids=line_ids,
+                location=f"designs[{k}]",
+                notes=notes,
             )
+            resolved.append(design)
         except ConfigError as error:
             if error.file is not None:
                 raise
@@ -793,7 +914,7 @@ def _resolve_contracts(
                 expected=error.expected,
                 fix=error.fix,
             ) from None
-    return {**raw, "designs": resolved}
+    return {**raw, "designs": resolved}, contracts, notes
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -39,12 +39,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from quasimarket._types import FloatArray
 from quasimarket.stress.engine import SYSTEM, Compiled
 from quasimarket.stress.sampling import ATTRIBUTION_BINS
 
 __all__ = ["attribution_table", "comparison_table", "summary_table"]
 
-FloatArray = npt.NDArray[np.float64]
 #: The attribution uses at most this many draws (draws 1 … 250,000): its Monte Carlo error is
 #: then about 0.003 and it costs a bounded time however large the run.
 ATTRIBUTION_MAX_DRAWS = 250_000

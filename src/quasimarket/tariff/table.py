@@ -18,17 +18,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from quasimarket._types import FloatArray
 from quasimarket.errors import InputError, summarise_items
 from quasimarket.io.tables import require_columns
-from quasimarket.mechanisms.national_tariff import POD_CODES
 from quasimarket.tariff import annex_a as aa
+from quasimarket.vocabulary import POD_CODES
 
 if TYPE_CHECKING:
     from quasimarket.economy.model import Economy
 
 __all__ = ["AE_TYPE_3_4_COLUMN", "N_PRICE_COLUMNS", "TFC_PREFIX", "TariffTable"]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: Price-matrix column holding the A&E price for type 3/4 departments (columns 0-9 are pods).
 AE_TYPE_3_4_COLUMN = len(POD_CODES)
@@ -115,7 +115,7 @@ class TariffTable:
             HRGs, then outpatient TFCs as ``"TFC <code>"``.
         names: Display names, same order.
         unit_price: ``(codes, N_PRICE_COLUMNS)`` £ per spell/attendance; column = pod code
-            (:data:`~quasimarket.mechanisms.national_tariff.POD_CODES`), plus column
+            (:data:`~quasimarket.vocabulary.POD_CODES`), plus column
             :data:`AE_TYPE_3_4_COLUMN` for A&E type 3/4 departments. NaN = no national price.
         elective_trim: Ordinary elective trim point, days (inf = none); also used for day cases.
         non_elective_trim: Non-elective trim point, days (inf = none).

@@ -59,6 +59,24 @@ class PricingRequest(BaseModel):
     contract_text: str = Field(max_length=MAX_CONTRACT_BYTES)
     n_records: int = Field(5_000, ge=1, le=service.MAX_GENERATED_RECORDS)
     activity_seed: int = Field(0, ge=0, le=2**31 - 1)
+    achievement: dict[str, Any] | None = Field(
+        None,
+        max_length=10,
+        description="Achievement at pricing time, the shape of a quasimarket.achievement/1 "
+        'file (docs/pricing.md): {"cquin": {goal: share}, "providers": {code: {...}}, '
+        '"lines": {id: {"cquin": {...}, "outcome_achievement": share}}, '
+        '"alliance": {"outcome_achievement": share}}; "format" may be left out',
+        examples=[{"cquin": {"Staff health and wellbeing": 0.8}}],
+    )
+    performance: dict[str, Any] | None = Field(
+        None,
+        max_length=10,
+        description="Performance against standards, the shape of a quasimarket.performance/1 "
+        'file (docs/pricing.md): {"standards": {name: {"numerator": n, "denominator": d} or '
+        '{"count": n}}, "providers": {code: {name: {...}}}, "lines": {id: {name: {...}}}}; '
+        "denominators of activity standards (ae_4_hour) must match the activity",
+        examples=[{"lines": {"ae": {"ae_4_hour": {"numerator": 900, "denominator": 1000}}}}],
+    )
 
 
 class StressRequest(BaseModel):
@@ -223,13 +241,18 @@ def apply_form_api(_: User, body: FormEdit) -> Json:
 # -- pricing ------------------------------------------------------------------------------
 @router.post("/pricings", responses=ERRORS, dependencies=[Csrf], status_code=201)
 def create_pricing(request: Request, ws: WS, body: PricingRequest) -> Json:
-    """Price a contract on generated activity; the summary (totals, lines, breakdown)."""
+    """Price a contract on generated activity; the summary (totals, lines, breakdown).
+
+    Optional ``achievement`` and ``performance`` take the shape of the achievement and
+    performance files of ``quasimarket price`` (422 naming the key on bad input)."""
     pricing_id = service.price_contract(
         ws,
         body.contract_text,
         n_records=body.n_records,
         activity_seed=body.activity_seed,
         economy_seed=state(request).config.economy_seed,
+        achievement=body.achievement,
+        performance=body.performance,
     )
     return service.summary(ws, pricing_id)
 

@@ -12,6 +12,7 @@ import io
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from quasimarket.economy import Economy, load_real_economy, small_economy, synth
 from quasimarket.errors import ConfigError, InputError
 from quasimarket.io import atomic_dir, atomic_write_bytes
 from quasimarket.money import round_pence
+from quasimarket.payment.input_files import parse_achievement, parse_performance
+from quasimarket.payment.inputs import Achievement, Performance
 from quasimarket.pricing import PricingResult, price
 from quasimarket.pricing.report import summary_payload, write_outputs
 from quasimarket.tariff import TariffTable
@@ -182,16 +185,27 @@ def price_contract(
     activity_seed: int = 0,
     upload: tuple[str, bytes] | None = None,
     economy_seed: int = 0,
+    achievement: Mapping[str, Any] | None = None,
+    performance: Mapping[str, Any] | None = None,
 ) -> str:
     """Price a contract on generated (or uploaded) activity and store it; return its id.
 
+    *achievement* and *performance* have the shape of the achievement and performance files
+    (:mod:`quasimarket.payment.input_files`); they are stored with the pricing.
+
     Raises:
-        ConfigError: bad contract text or record count.
-        InputError: bad activity upload, or activity the contract does not cover.
+        ConfigError: bad contract text, record count, achievement or performance.
+        InputError: bad activity upload, activity the contract does not cover, or a
+            performance denominator that disagrees with the activity.
     """
     from quasimarket.contracts import parse_contract
 
     contract = parse_contract(contract_text, source="contract")
+    achieved = (
+        parse_achievement(achievement, contract, source="achievement")
+        if achievement is not None
+        else None
+    )
     if not 1 <= n_records <= MAX_GENERATED_RECORDS:
         raise ConfigError(
             f"cannot generate {n_records:,} records",
@@ -208,7 +222,7 @@ def price_contract(
             suffix = check_activity_upload(*upload)
             raw = tmp / f"upload{suffix}"
             atomic_write_bytes(raw, upload[1])
-            table: ActivityTable | pd.DataFrame = load_activity(raw)
+            table = load_activity(raw)
             source: dict[str, Any] = {"activity": "upload", "file": Path(upload[0]).name}
             activity_file = raw.name
         else:
@@ -216,10 +230,18 @@ def price_contract(
                 contract, economy(economy_seed), n_records=n_records, seed=activity_seed
             )
             frame.to_parquet(tmp / "activity.parquet", index=False)
-            table = frame
+            table = ActivityTable.from_frame(frame, file="generated activity")
             source = {"activity": "synthetic", "records": n_records, "seed": activity_seed}
             activity_file = "activity.parquet"
-        result = price(contract, table, tariff(economy_seed))
+        performed = (
+            parse_performance(performance, contract, table, source="performance")
+            if performance is not None
+            else None
+        )
+        for name, given in (("achievement", achievement), ("performance", performance)):
+            if given is not None:
+                (tmp / f"{name}.json").write_text(json.dumps(given), encoding="utf-8")
+        result = _price(contract, table, economy_seed, achieved, performed)
         write_outputs(result, tmp / "out")
         options = {**source, "activity_file": activity_file, "economy_seed": economy_seed}
         (tmp / "options.json").write_text(json.dumps(options), encoding="utf-8")
@@ -249,9 +271,29 @@ def pricing_result(workspace: Workspace, pricing_id: str) -> PricingResult:
     options = json.loads((folder / "options.json").read_text(encoding="utf-8"))
     contract: Contract = load_contract(folder / "contract.toml")
     table = load_activity(folder / str(options["activity_file"]))
-    result = price(contract, table, tariff(int(options.get("economy_seed", 0))))
+    achieved = performed = None
+    if (folder / "achievement.json").exists():
+        data = json.loads((folder / "achievement.json").read_text(encoding="utf-8"))
+        achieved = parse_achievement(data, contract, source="achievement")
+    if (folder / "performance.json").exists():
+        data = json.loads((folder / "performance.json").read_text(encoding="utf-8"))
+        performed = parse_performance(data, contract, table, source="performance")
+    result = _price(contract, table, int(options.get("economy_seed", 0)), achieved, performed)
     _remember(key, result)
     return result
+
+
+def _price(
+    contract: Contract,
+    table: ActivityTable,
+    economy_seed: int,
+    achievement: Achievement | None,
+    performance: Performance | None,
+) -> PricingResult:
+    # Any: price() takes these objects from the payment pipeline change (issue 10)
+    achieved: Any = achievement
+    performed: Any = performance
+    return price(contract, table, tariff(economy_seed), achievement=achieved, performance=performed)
 
 
 def summary(workspace: Workspace, pricing_id: str) -> dict[str, Any]:
