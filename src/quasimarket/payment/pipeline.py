@@ -237,7 +237,7 @@ def run(
         {} if performance is None or isinstance(performance, Performance) else performance
     )
     agreed = agreed or {}
-    gross = units.line_sum(units.value)
+    gross = units.line_sum(units.value).copy()  # value at unit price, before the rules
     _activity_cap(contract, units, gross)
     _mret(contract, units, agreed)
     _readmissions(contract, units, avoidable_share)
@@ -373,7 +373,7 @@ def _payment_forms(
     lines = contract.lines
     value = units.line_sum(units.value)
     count = units.counts()
-    adj = np.zeros(value.shape)
+    adj = np.zeros_like(value)
     any_form = False
     for li, line in enumerate(lines):
         mech = line.mechanism
@@ -461,8 +461,10 @@ def _sanctions(
     by_standard: Mapping[str, Mapping[str, float]],
 ) -> None:
     lines = contract.lines
-    revenue = units.line_sum(units.value)
-    adj = np.zeros(revenue.shape)
+    if not any(line.adjustments_of("sanctions") for line in lines):
+        return
+    revenue = units.line_sum(units.value).copy()
+    adj = np.zeros_like(revenue)
     any_rule = False
     for li, line in enumerate(lines):
         rules: Any = line.adjustments_of("sanctions")
@@ -512,7 +514,7 @@ def _cquin(
     if not has.any():
         return
     outturn = units.formal_by_line()
-    earned = np.zeros(outturn.shape)
+    earned = np.zeros_like(outturn)
     for li in np.flatnonzero(has):
         line = lines[li]
         rule: Any = line.adjustments_of("cquin")[0]

@@ -82,6 +82,8 @@ class Units:
         value: Running value, £ ``(*D, n)`` (or ``(n,)``).
         track: Keep per-record attribution coefficients (cells, no draw axis).
         aggregate: One unit per line with no months (line aggregates).
+        columns: Keep each rule's money in ``cols`` (callers that need only the outturn,
+            like the stress tester's inner loop, switch it off).
         cols: £ per unit by rule column.
         resid: £ per ``(line, month)`` that no unit carries, by column (``(*D, lines, 12)``).
         applied: Rules that acted, per line, in order.
@@ -105,6 +107,7 @@ class Units:
     a: FloatArray | None = None
     b: FloatArray | None = None
     aggregate: bool = False
+    columns: bool = True
     _identity: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +126,7 @@ class Units:
         value: FloatArray,
         pod: npt.NDArray[np.integer[Any]],
         readm: BoolArray | None = None,
+        columns: bool = True,
     ) -> Units:
         """One unit per line (line aggregates, as the stress tester and simulation hold them).
 
@@ -136,8 +140,9 @@ class Units:
             pod=np.asarray(pod),
             readm=np.zeros(n, dtype=bool) if readm is None else readm,
             count=np.asarray(count, dtype=np.float64),
-            value=np.array(value, dtype=np.float64),
+            value=np.array(value, dtype=np.float64, order="K"),  # keep lines-major layouts
             aggregate=True,
+            columns=columns,
         )
 
     @property
@@ -153,7 +158,7 @@ class Units:
     def col(self, name: str) -> FloatArray:
         """Column *name* (created at zero)."""
         if name not in self.cols:
-            self.cols[name] = np.zeros(self.value.shape)
+            self.cols[name] = np.zeros_like(self.value)
         return self.cols[name]
 
     def res(self, name: str) -> FloatArray:
@@ -171,8 +176,8 @@ class Units:
 
     def line_sum(self, weights: FloatArray) -> FloatArray:
         """Per-line sums of a per-unit array (``(*D, lines)``)."""
-        if self._identity:
-            return np.array(weights, dtype=np.float64)
+        if self._identity:  # one unit per line: the units' own array (callers only read it)
+            return weights
         return group_sum(self.line_of, weights, self.n_lines)
 
     def counts(self) -> FloatArray:
@@ -255,7 +260,8 @@ class Units:
         if self.aggregate and not self.track:
             # one unit per line: the unit carries the whole amount (what pro rata gives, and
             # no residual); the stress tester's and simulation's hot path
-            self.col(name)[...] += amount
+            if self.columns:
+                self.col(name)[...] += amount
             self.value += amount
             return
         if total is None:

@@ -197,7 +197,10 @@ def _design_payments(
         else:
             ach_alliance = None
         units = Units.of_lines(
-            count=activity[rows].T, value=(activity[rows] * price[rows]).T, pod=part.pods
+            count=activity[rows].T,
+            value=(activity[rows] * price[rows]).T,
+            pod=part.pods,
+            columns=False,  # only the outturn is needed per draw
         )
         try:
             result = pipeline.run(
