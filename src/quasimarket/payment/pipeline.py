@@ -237,7 +237,12 @@ def run(
         {} if performance is None or isinstance(performance, Performance) else performance
     )
     agreed = agreed or {}
-    gross = units.line_sum(units.value).copy()  # value at unit price, before the rules
+    # value at unit price, before the rules (read by the activity cap and count-based forms)
+    needs_gross = any(
+        FORM_BASIS.get(line.mechanism) == "count" or line.adjustments_of("activity_cap")
+        for line in contract.lines
+    )
+    gross = units.line_sum(units.value).copy() if needs_gross else units.value[..., :0]
     _activity_cap(contract, units, gross)
     _mret(contract, units, agreed)
     _readmissions(contract, units, avoidable_share)
@@ -323,8 +328,11 @@ def _mret(contract: Contract, units: Units, agreed: Mapping[str, Mapping[str, An
     _, rate = _param(contract, "mret", "rate")
     scope = np.isin(units.pod, _scope_codes("mret"))
     nel_value = units.line_sum(units.value * scope)
-    res = mret.marginal_rate_emergency(nel_value, baseline_value=baseline, rate=rate)
-    adj = np.where(has, res.adjustment, 0.0)
+    at = np.flatnonzero(has)  # only the lines with the rule (the stress tester's hot loop)
+    base = baseline[..., at] if np.ndim(baseline) else baseline
+    res = mret.marginal_rate_emergency(nel_value[..., at], baseline_value=base, rate=rate[at])
+    adj = np.zeros_like(nel_value)
+    adj[..., at] = res.adjustment
     units.spread("mret_gbp", adj, scope=scope, total=nel_value)
     for li in np.flatnonzero(has):
         _record(units, contract.lines[li], "mret_gbp", "mret")
@@ -371,6 +379,8 @@ def _payment_forms(
 ) -> None:
     """Each form by its registry basis; count forms keep the deductions before them."""
     lines = contract.lines
+    if all(FORM_BASIS.get(line.mechanism, "unit") == "unit" for line in lines):
+        return  # every line is paid its unit prices (national tariff, cost per case)
     value = units.line_sum(units.value)
     count = units.counts()
     adj = np.zeros_like(value)

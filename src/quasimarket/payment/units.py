@@ -127,10 +127,12 @@ class Units:
         pod: npt.NDArray[np.integer[Any]],
         readm: BoolArray | None = None,
         columns: bool = True,
+        copy: bool = True,
     ) -> Units:
         """One unit per line (line aggregates, as the stress tester and simulation hold them).
 
         *count* and *value* are ``(*D, lines)``; *pod* is each line's point of delivery.
+        The units change *value* in place unless ``copy`` (the default).
         """
         n = value.shape[-1]
         return cls(
@@ -140,7 +142,8 @@ class Units:
             pod=np.asarray(pod),
             readm=np.zeros(n, dtype=bool) if readm is None else readm,
             count=np.asarray(count, dtype=np.float64),
-            value=np.array(value, dtype=np.float64, order="K"),  # keep lines-major layouts
+            # keep lines-major layouts; *copy* False: the caller hands over a fresh array
+            value=np.array(value, dtype=np.float64, order="K", copy=copy or None),
             aggregate=True,
             columns=columns,
         )

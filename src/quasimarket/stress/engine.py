@@ -201,6 +201,7 @@ def _design_payments(
             value=(activity[rows] * price[rows]).T,
             pod=part.pods,
             columns=False,  # only the outturn is needed per draw
+            copy=False,  # the value array above is this call's own
         )
         try:
             result = pipeline.run(
