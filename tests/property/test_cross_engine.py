@@ -22,6 +22,8 @@ from quasimarket.payment.units import Units
 from quasimarket.pricing import price
 from quasimarket.stress.engine import compile_scenario, evaluate_chunk
 from quasimarket.stress.scenario import parse_scenario
+from quasimarket.tariff import TariffTable
+from quasimarket.tariff import annex_a as aa
 from quasimarket.vocabulary import POD_CODES
 
 pytestmark = pytest.mark.property
@@ -118,12 +120,39 @@ def test_regression_cost_and_volume_after_mret_is_the_same_in_pricing_and_stress
 
 
 # -- random contracts ---------------------------------------------------------------------
-MECHANISMS = ("cost_per_case", "cost_and_volume", "caps_and_collars", "block")
+MECHANISMS = ("cost_per_case", "cost_and_volume", "caps_and_collars", "block", "capitation")
+#: Tariff-based forms and the pods they may cover here (the API's variable element: elective).
+TARIFF_FORMS = {"blended": ("elective", "non_elective"), "aligned_payment_incentive": ("elective",)}
+#: National price of the test HRG by pod (no outpatient price: op_first is valued at £0).
+TARIFF_PRICE = {"elective": 2000.0, "non_elective": 1000.0, "op_first": 0.0}
+FIXED = ("block", "capitation")
+
+
+def tariff() -> TariffTable:
+    """One HRG, national prices by pod, no MFF, trims far above the test stays."""
+    apc = pd.DataFrame(
+        {
+            aa.HRG_CODE: ["AA01A"],
+            aa.HRG_NAME: ["x"],
+            aa.OP_PROCEDURE: [np.nan],
+            aa.COMBINED_DC_EL: [np.nan],
+            aa.DAY_CASE: [800.0],
+            aa.ELECTIVE: [TARIFF_PRICE["elective"]],
+            aa.ELECTIVE_TRIM: [100],
+            aa.NON_ELECTIVE: [TARIFF_PRICE["non_elective"]],
+            aa.NON_ELECTIVE_TRIM: [100],
+            aa.EXCESS_BED_DAY: [200.0],
+            aa.RSSE_APPLICABLE: ["No"],
+            aa.RSSE_PERCENT: [np.nan],
+            aa.RSSE_PRICE: [np.nan],
+        }
+    )
+    return TariffTable.from_frames(apc)
 
 
 @st.composite
 def contracts(draw: st.DrawFn) -> tuple[str, dict[tuple[str, str], int]]:
-    """A random contract of local-price lines (one per pod) and activity counts per line."""
+    """A random contract (one line per pod, every form) and activity counts per line."""
     year = draw(st.sampled_from(["2010/11", "2012/13", "2014/15", "2016/17", "2018/19"]))
     pods = draw(
         st.lists(
@@ -142,7 +171,8 @@ def contracts(draw: st.DrawFn) -> tuple[str, dict[tuple[str, str], int]]:
     ]
     counts: dict[tuple[str, str], int] = {}
     for pod in pods:
-        mech = draw(st.sampled_from(MECHANISMS))
+        allowed = MECHANISMS + tuple(m for m, ok in TARIFF_FORMS.items() if pod in ok)
+        mech = draw(st.sampled_from(allowed))
         price_ = draw(st.integers(100, 3000))
         plan = draw(st.integers(10, 400))
         n = draw(st.integers(0, 600))
@@ -166,9 +196,21 @@ def contracts(draw: st.DrawFn) -> tuple[str, dict[tuple[str, str], int]]:
                 f"collar_activity = {plan * 0.9}\ncap_activity = {plan * 1.1}\nprice = {price_}\n"
                 "marginal_rate = 1.0"
             )
+        elif mech == "blended":
+            text.append(f"[lines.terms]\nplanned_value = {plan * price_}\nvariable_rate = 0.2")
+        elif mech == "aligned_payment_incentive":
+            text.append(
+                f"[lines.terms]\nfixed_value = {plan * price_}\n"
+                f"elective_threshold_value = {plan * price_ * 0.5}\nvariable_rate = 1.0"
+            )
+        elif mech == "capitation":
+            text.append(
+                f"[lines.terms]\nweighted_population = {plan * 10}\nrate_per_head = {price_ / 10}"
+                "\noutcome_share = 0.1\noutcome_achievement = 0.5"
+            )
         else:
             text.append(f"[lines.terms]\nannual_value = {plan * price_}")
-        if mech != "block":
+        if mech not in FIXED:
             if pod == "non_elective" and draw(st.booleans()):
                 text.append(
                     f'[[lines.adjustments]]\nrule = "mret"\nrate = 0.3\n'
@@ -196,14 +238,21 @@ def test_pricing_and_line_aggregates_pay_the_same_to_the_penny(
     contract = parse_contract(text)
     if sum(counts.values()) == 0:
         return
-    priced = price(contract, records(counts, str(contract.year)))
+    priced = price(contract, records(counts, str(contract.year)), tariff())
     statement = priced.statement.groupby("line_id")["formal_gbp"].sum()
-    # the stress tester's view: one unit per line, three identical draws
+    # the stress tester's view: one unit per line, three identical draws, valued at the
+    # line's unit price (local price; national price for tariff forms; none for fixed forms)
     n = np.array([counts[(line.pods[0], line.id)] for line in contract.lines], dtype=float)
-    unit = np.array([float(line.terms.kwargs().get("price", 0.0)) for line in contract.lines])
-    if any(line.mechanism == "block" for line in contract.lines):
-        # block lines are valued at their price in pricing (local price = 0 for blocks)
-        unit = np.where([line.mechanism == "block" for line in contract.lines], 0.0, unit)
+    unit = np.array(
+        [
+            TARIFF_PRICE[line.pods[0]]
+            if line.mechanism in TARIFF_FORMS
+            else 0.0
+            if line.mechanism in FIXED
+            else float(line.terms.kwargs()["price"])
+            for line in contract.lines
+        ]
+    )
     draws = 3
     units = Units.of_lines(
         count=np.tile(n, (draws, 1)),
