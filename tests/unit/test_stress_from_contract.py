@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from quasimarket.contracts import Contract, parse_contract
 from quasimarket.errors import ConfigError
+from quasimarket.stress.engine import compile_scenario, evaluate_chunk
 from quasimarket.stress.run import run_stress
 from quasimarket.stress.scenario import (
     CostAndVolume,
@@ -402,8 +404,18 @@ def test_from_contract_notes_assumed_achievement_and_refuses_alliances(tmp_path:
         parse_contract(CONTRACT), {"achievement": {"flu": {"probability": 0.5}}}
     )
     assert not any("CQUIN" in note for note in with_source.notes)
-    with pytest.raises(ConfigError, match="alliance contracts cannot be used"):
-        Scenario.from_contract(ROOT / "examples" / "contracts" / "alliance_case_b.toml")
+    # an alliance agreement becomes the design's alliance (issue 10: price applies it, and
+    # so does the stress tester); case B's example has no planned activity, so add some
+    text = (ROOT / "examples" / "contracts" / "alliance_case_b.toml").read_text()
+    with pytest.raises(ConfigError, match="no planned activity"):
+        Scenario.from_contract(parse_contract(text))
+    planned = re.sub(r"(?m)^(mechanism = .*)$", r"\1\nplanned_activity = 1000", text)
+    allied = Scenario.from_contract(parse_contract(planned))
+    alliance = allied.designs[0].alliance
+    assert alliance is not None
+    assert alliance.envelope_gbp == parse_contract(planned).alliance.envelope  # type: ignore[union-attr]
+    chunk = evaluate_chunk(compile_scenario(allied), 0, 1)
+    assert np.isfinite(chunk.first_payment).all()
     # a path is loaded, and named in errors
     (tmp_path / "c.toml").write_text(CV_CONTRACT.replace("price = 1_000", "price = -1"))
     with pytest.raises(ConfigError) as info:

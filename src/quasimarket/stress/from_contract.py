@@ -15,7 +15,7 @@ there is one, else 1 (fully achieved; said in the scenario's notes). Record-leve
 (``readmissions``, ``sanctions``, ``local_variation``, ``local_modification``) and the
 ``settlement`` and ``subcontracts`` sections cannot be evaluated on line aggregates: the
 design must list them in ``ignore_rules`` to drop them knowingly (also said in the notes).
-Alliance contracts are not converted (write the ``[designs.alliance]`` table in the scenario).
+An alliance agreement becomes the design's ``alliance`` table (:func:`contract_alliance`).
 
 **A scenario from a contract.** :func:`scenario_from_contract` (``Scenario.from_contract``
 and ``quasimarket stress run --contract FILE``) takes the parties, lines, plans and prices
@@ -118,7 +118,8 @@ def design_from_contract(
 
     Raises:
         ConfigError: the contract is missing or invalid, names an unknown line, uses an
-            unsupported mechanism or rule (not listed in ``ignore_rules``), or is an alliance.
+            unsupported mechanism or rule (not listed in ``ignore_rules``), or an alliance the
+            stress tester cannot express (:func:`contract_alliance`).
             Problems in a contract file name that file; others have no file (the caller adds
             the scenario's).
     """
@@ -149,6 +150,10 @@ def design_from_contract(
     out["contract"] = ref if isinstance(ref, str) else contract
     if risk_share is not None and "risk_share" not in design:
         out["risk_share"] = risk_share
+    alliance = contract_alliance(contract, file=path, notes=notes)
+    if alliance is not None and "alliance" not in design:
+        out["alliance"] = alliance
+        out["lines"] = _outside(contract, lines, alliance)
     return out, contract
 
 
@@ -183,14 +188,6 @@ def contract_design(
     ignore = set(ignore_rules)
     known = [line.id for line in contract.lines] if line_ids is None else line_ids
     label = f"design '{design_name}'" if design_name else f"contract '{contract.name}'"
-    if contract.alliance is not None:
-        raise ConfigError(
-            "alliance contracts cannot be used as a stress-test design yet",
-            file=file,
-            location="alliance",
-            expected="a contract without an [alliance] table",
-            fix="write the alliance in the scenario as [designs.alliance]",
-        )
     present = [name for name in UNSUPPORTED_SECTIONS if getattr(contract, name)]
     for section in present:
         if section not in ignore:
@@ -280,6 +277,71 @@ def contract_design(
                 f"uncertainty.achievement source of the same name gives an achievement: {listed}."
             )
     return lines, risk_share
+
+
+def contract_alliance(
+    contract: Contract, *, file: str | Path | None = None, notes: list[str] | None = None
+) -> dict[str, Any] | None:
+    """The scenario's ``[designs.alliance]`` table of a contract's alliance (None if none).
+
+    The stress tester computes demand over plan per draw (from the partners' activity at
+    contract prices), so the contract's ``demand_over_plan`` is not used; an outcome
+    achievement the contract leaves out is taken as 100% (noted).
+
+    Raises:
+        ConfigError: the alliance has more than one commissioner, or ``outcome_gate =
+            false`` (the stress tester gates gains on drawn outcome achievement instead).
+    """
+    alliance = contract.alliance
+    if alliance is None:
+        return None
+    if len(contract.commissioners) != 1:
+        raise ConfigError(
+            "an alliance stress test needs the one commissioner holding the envelope",
+            file=file,
+            location="commissioners",
+            expected="one commissioner in an alliance agreement",
+            fix="split the contract so one commissioner holds the alliance envelope",
+        )
+    if not alliance.outcome_gate:
+        raise ConfigError(
+            "outcome_gate = false cannot be stress-tested (gains follow drawn outcomes)",
+            file=file,
+            location="alliance.outcome_gate",
+            expected="outcome_gate = true, with outcome_achievement",
+            fix="remove outcome_gate, or set outcome_achievement = 0 to forfeit gains",
+        )
+    achieved: float = 1.0
+    if alliance.outcome_achievement is not None:
+        achieved = float(alliance.outcome_achievement)
+    elif notes is not None and alliance.outcome_pot > 0:
+        notes.append(
+            f"contract '{contract.name}': alliance outcome achievement assumed 100% (the "
+            "contract does not give it)."
+        )
+    return {
+        "commissioner": contract.commissioners[0].code,
+        "partners": list(alliance.partner_codes),
+        "envelope_gbp": float(alliance.envelope),
+        "shares": [float(p.share) for p in alliance.partners],
+        "exempt": [p.code for p in alliance.partners if p.exempt],
+        "outcome_pot_gbp": float(alliance.outcome_pot),
+        "outcome_achievement": achieved,
+        "step_in_threshold": alliance.step_in_threshold,
+        "year_index": int(alliance.year_index),
+        "service_development_gbp": float(alliance.service_development),
+        "provider_split": float(alliance.provider_split),
+    }
+
+
+def _outside(contract: Contract, lines: dict[str, Any], alliance: dict[str, Any]) -> dict[str, Any]:
+    """Design lines outside the alliance (the envelope pays the partners' lines)."""
+    partners = set(alliance["partners"])
+    return {
+        line.id: lines[line.id]
+        for line in contract.lines
+        if line.id in lines and contract.provider_of(line).code not in partners
+    }
 
 
 def _load(ref: Any, *, base_dir: Path | None, location: str) -> tuple[Contract, str | None]:
@@ -523,6 +585,10 @@ def scenario_from_contract(
     }
     if risk_share is not None:
         design["risk_share"] = risk_share
+    alliance = contract_alliance(contract, file=contract_file, notes=notes)
+    if alliance is not None:
+        design["alliance"] = alliance
+        design["lines"] = _outside(contract, design_lines, alliance)
     data = {
         "name": name or contract.name,
         "description": description
