@@ -519,3 +519,48 @@ def test_alliance_outcome_from_achievement_file(cli: Cli, tmp_path: Path) -> Non
     )
     assert code == 0, err
     assert not any("alliance: outcome achievement" in n for n in json.loads(text)["notes"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # MRET moved onto the elective line: no non-elective activity for it to act on
+        (
+            lambda t: t.replace(
+                'mechanism = "national_tariff"\n[[lines]]',
+                'mechanism = "national_tariff"\n[[lines.adjustments]]\nrule = "mret"\n'
+                "baseline_value = 100_000\n[[lines]]",
+                1,
+            ),
+            "'mret' applies to non_elective activity, but the line covers day_case, elective",
+        ),
+        # the non-elective line on a block: MRET has nothing to deduct from
+        (
+            lambda t: t.replace(
+                'pods = ["non_elective"]\nmechanism = "national_tariff"',
+                'pods = ["non_elective"]\nmechanism = "block"\n[lines.terms]\n'
+                "annual_value = 1_000_000",
+            ),
+            "'mret' cannot apply to a 'block' line",
+        ),
+    ],
+)
+def test_refused_rule_combinations(
+    change: Callable[[str], str],
+    message: str,
+    setup: tuple[Path, Path],
+    cli: Cli,
+    tmp_path: Path,
+) -> None:
+    """The pipeline refuses combinations that make no sense: exit 2, nothing written."""
+    _contract, activity = setup
+    bad = tmp_path / "bad.toml"
+    bad.write_text(change(CONTRACT), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = cli("price", str(bad), str(activity), "--out", str(out))
+    flat = " ".join(err.split())
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert message in flat
+    assert "fix:" in flat
+    assert not out.exists()

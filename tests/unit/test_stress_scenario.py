@@ -268,6 +268,19 @@ def test_mechanism_refusal_names_design_and_line() -> None:
     assert "above cap_activity" in info.value.problem
 
 
+def test_refused_rule_combination_names_design_and_line() -> None:
+    """MRET on a block line is refused by the one pipeline, in a stress test as in price."""
+    data = base()
+    data["designs"][0]["lines"]["b"] = {
+        "mechanism": "block",
+        "adjustments": [{"rule": "mret", "rate": 0.3}],
+    }
+    with pytest.raises(ConfigError) as info:
+        run_stress(parse_scenario(data), workers=2)
+    assert info.value.location.startswith("design 'pbr': lines.b.adjustments.mret")
+    assert "cannot apply to a 'block' line" in info.value.problem
+
+
 def test_correlated_line_needs_a_volume_distribution() -> None:
     data = base()
     data["uncertainty"] = {
