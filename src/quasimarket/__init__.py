@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         PricingResult,
         price,
     )
+    from quasimarket.regimes import simulate
     from quasimarket.runs import (
         RunStore,
     )
@@ -69,7 +70,6 @@ if TYPE_CHECKING:
         SimulationScenario,
         builtin_scenario,
         load_simulation_scenario,
-        simulate,
     )
     from quasimarket.stress import (
         StressResult,
@@ -140,7 +140,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "SimulationScenario": ("quasimarket.simulation", "SimulationScenario"),
     "builtin_scenario": ("quasimarket.simulation", "builtin_scenario"),
     "load_simulation_scenario": ("quasimarket.simulation", "load_simulation_scenario"),
-    "simulate": ("quasimarket.simulation", "simulate"),
+    # the regime-aware entry point: it builds a preset's or path's behaviour rules and passes
+    # them to quasimarket.simulation.simulate (which does not import the regimes)
+    "simulate": ("quasimarket.regimes", "simulate"),
     "run_demo": ("quasimarket.demo", "run_demo"),
     "MECHANISMS": ("quasimarket.mechanisms", "REGISTRY"),
     "get_mechanism": ("quasimarket.mechanisms", "get"),

@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quasimarket.regimes import apply_regime
+from quasimarket.regimes import apply_regime, simulate
 from quasimarket.simulation import (
     SimulationResult,
     builtin_scenario,
     parse_simulation_scenario,
-    simulate,
 )
 
 pytestmark = pytest.mark.integration

@@ -52,8 +52,8 @@ def test_counterfactual_runs_both_paths_on_same_draws(cli: Cli, tmp_path: Path) 
 
 def test_simulate_regime_path_switches_mret(tmp_path: Path) -> None:
     """MRET 30% (hsca-2013) then 70% (stp-2016): same draws, emergency income rises in 2016/17."""
-    from quasimarket.regimes import apply_regime
-    from quasimarket.simulation import builtin_scenario, simulate
+    from quasimarket.regimes import apply_regime, simulate
+    from quasimarket.simulation import builtin_scenario
 
     base = builtin_scenario("small-baseline")
     off = {"behaviours": []}
@@ -82,8 +82,8 @@ def test_behaviour_tables_do_not_depend_on_chunking() -> None:
     """Named per-draw streams: the same rows whatever chunk_draws is."""
     import pandas as pd
 
-    from quasimarket.regimes import apply_regime
-    from quasimarket.simulation import builtin_scenario, simulate
+    from quasimarket.regimes import apply_regime, simulate
+    from quasimarket.simulation import builtin_scenario
 
     scenario = apply_regime(
         builtin_scenario("small-baseline"),
@@ -99,8 +99,8 @@ def test_behaviour_tables_do_not_depend_on_chunking() -> None:
 
 def test_switch_to_icb_writes_the_ccg_to_icb_mapping() -> None:
     """A path from a CCG regime to icb-2022 (beyond the research) writes table restructuring."""
-    from quasimarket.regimes import apply_regime
-    from quasimarket.simulation import builtin_scenario, parse_simulation_scenario, simulate
+    from quasimarket.regimes import apply_regime, simulate
+    from quasimarket.simulation import builtin_scenario, parse_simulation_scenario
 
     data = builtin_scenario("small-baseline").model_dump()
     data["economy"]["level"] = "CCG"

@@ -31,3 +31,23 @@ def test_two_workers_give_identical_results() -> None:
         pd.testing.assert_frame_equal(table, two.tables()[name], check_exact=True, obj=name)
     # The draws really differ (it is an ensemble, not 6 copies of one path).
     assert np.unique(serial.commissioner_yearly[:, 0, 0, 2]).size == 6
+
+
+def test_two_workers_run_a_regime_path_identically() -> None:
+    """The regime-path rule reaches the workers (a picklable factory, rebuilt for each chunk)."""
+    from quasimarket.regimes import apply_regime
+    from quasimarket.regimes import simulate as simulate_regime
+
+    base = parse_simulation_scenario(
+        {"years": "2013/14:2014/15", "economy": {"kind": "small"}, "draws": 4, "chunk_draws": 2}
+    )
+    scenario = apply_regime(base, path="hsca-2013@2013/14,stp-2016@2014/15")
+    serial = simulate_regime(scenario)
+    two = simulate_regime(scenario, workers=2)
+    assert two.timings["workers"] == 2
+    np.testing.assert_array_equal(serial.commissioner, two.commissioner)
+    assert set(serial.records) >= {"regimes", "tendering", "settlements"}
+    for name, table in serial.records.items():
+        pd.testing.assert_frame_equal(table, two.records[name], check_exact=True, obj=name)
+    regimes = serial.records["regimes"].drop_duplicates("financial_year")
+    assert list(regimes["regime"]) == ["hsca-2013", "stp-2016"]

@@ -43,17 +43,7 @@ ENGINES = (
 
 #: Known cycles that go through a file being rewritten elsewhere, by package pair. Each entry
 #: must really be a cycle (strict xfail): when the cycle is gone, the entry must go too.
-KNOWN_CYCLES: dict[tuple[str, str], str] = {
-    ("simulation", "regimes"): (
-        "simulation/engine.py (run_chunk) builds its own behaviour rules with "
-        "simulation.regime.make_behaviours, which imports regimes.path.regime_path_rule for a "
-        "regime preset or path, while regimes imports the simulation (regimes.path: "
-        "simulation.regime.Regime and simulation.scenario; regimes.counterfactual: simulate). "
-        "Breaking it needs the engine to take its rules from its caller (an edit to "
-        "simulation/engine.py, being rewritten) or the regime-path rule and presets to move "
-        "below the simulation"
-    ),
-}
+KNOWN_CYCLES: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -226,6 +216,13 @@ def test_the_graph_sees_the_real_imports() -> None:
     assert "vocabulary" in graph["contracts"]
     assert "behaviour" in graph["simulation"]  # the simulation loads the behaviour rules
     assert "behaviour" in graph["regimes"]
+    assert "simulation" in graph["regimes"]  # the regimes run the simulation
+
+
+def test_the_simulation_does_not_import_the_regimes() -> None:
+    """The regimes sit above the simulation: they pass it the regime-path rule (no way back)."""
+    edge = _graph()["simulation"].get("regimes")
+    assert edge is None, f"the simulation imports the regimes: {edge}"
 
 
 def _write(base: Path, files: dict[str, str]) -> None:

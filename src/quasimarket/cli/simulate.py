@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Simulate a health economy month by month and store the run (kind simulation)."""
         from quasimarket.cli._output import console, emit_json, err_console
-        from quasimarket.simulation import BUILTIN, simulate
+        from quasimarket.simulation import BUILTIN
 
         if list_examples:
             if json_out:
@@ -75,10 +75,11 @@ def register(app: typer.Typer) -> None:
             for name, (text, _) in BUILTIN.items():
                 console().print(f"[bold]{name}[/]: {text}", highlight=False)
             return
+        # the regimes' simulate: a scenario file may name a regime preset or path
+        from quasimarket.regimes import apply_regime, simulate
+
         spec = _scenario(scenario_file, example)
         if regime is not None or regime_path is not None:
-            from quasimarket.regimes import apply_regime
-
             spec = apply_regime(spec, regime=regime, path=regime_path, years=years)
         quiet = json_out or not sys.stderr.isatty()
 

@@ -111,7 +111,8 @@ def run_counterfactual(
         ConfigError: unknown counterfactual name.
     """
     from quasimarket.regimes.path import apply_regime
-    from quasimarket.simulation import builtin_scenario, simulate
+    from quasimarket.regimes.run import simulate
+    from quasimarket.simulation import builtin_scenario
 
     if name not in COUNTERFACTUALS:
         raise ConfigError(

@@ -9,6 +9,12 @@ sensitivity, MRET and CQUIN rates) and runs the seven institutional behaviour ru
 ``[regime.behaviour_options.<rule>]``. The rules keep their state across regime switches
 (co-commissioning levels, tendering history, alliance membership).
 
+The simulation does not build this rule itself (it does not import this package): the caller
+resolves the regime into a :class:`RegimeBehaviours` factory with :func:`regime_behaviours` and
+passes it to the engine, as :func:`quasimarket.regimes.simulate` does. The factory is plain data
+(the regime and its parsed path), so it pickles to Dask workers, which build fresh rules from it
+for each chunk of draws.
+
 Restructuring: a switch to a regime whose commissioner is ``icb`` from a CCG economy writes the
 CCG → ICB mapping (:func:`quasimarket.regimes.restructure.ccg_to_icb`) as run table
 ``restructuring``; see that module for the rule.
@@ -16,7 +22,8 @@ CCG → ICB mapping (:func:`quasimarket.regimes.restructure.ccg_to_icb`) as run 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from quasimarket.behaviour.hooks import NoBehaviour
@@ -28,13 +35,22 @@ from quasimarket.regimes.presets import (
     get_preset,
     switches_with_overrides,
 )
-from quasimarket.simulation.regime import Regime
+from quasimarket.simulation.regime import Regime, make_behaviours, needs_regime_rules
 
 if TYPE_CHECKING:
+    from quasimarket.behaviour.hooks import BehaviourRule
     from quasimarket.simulation.engine import SimulationState
     from quasimarket.simulation.scenario import SimulationScenario
 
-__all__ = ["RegimePath", "Segment", "apply_regime", "parse_regime_path", "regime_path_rule"]
+__all__ = [
+    "RegimeBehaviours",
+    "RegimePath",
+    "Segment",
+    "apply_regime",
+    "parse_regime_path",
+    "regime_behaviours",
+    "regime_path_rule",
+]
 
 
 @dataclass(frozen=True)
@@ -263,6 +279,47 @@ def regime_path_rule(regime: Regime, *, file: str | None = None) -> RegimePath:
         k: dict(v) for k, v in regime.behaviour_options.items() if k in INSTITUTIONAL_BEHAVIOURS
     }
     return RegimePath(segments, user)
+
+
+@dataclass(frozen=True)
+class RegimeBehaviours:
+    """The behaviour rules of a regime, built afresh at each call: a
+    :data:`~quasimarket.simulation.regime.BehaviourFactory` for the simulation.
+
+    Plain, picklable data: the regime and, for a preset or path, its parsed segments and the
+    user's behaviour options. A call gives the :class:`RegimePath` rule (if any) and then the
+    regime's named rules (:func:`~quasimarket.simulation.regime.make_behaviours`).
+    """
+
+    regime: Regime
+    segments: tuple[Segment, ...] | None = None
+    user_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __call__(self) -> list[BehaviourRule]:
+        """Fresh rules for one chunk of draws."""
+        leading: list[BehaviourRule] = []
+        if self.segments is not None:
+            options = {name: dict(values) for name, values in self.user_options.items()}
+            leading.append(RegimePath(list(self.segments), options))
+        return make_behaviours(self.regime, regime_rules=leading)
+
+
+def regime_behaviours(regime: Regime, *, file: str | None = None) -> RegimeBehaviours:
+    """The behaviour-rule factory of *regime* (with or without a preset or path), validated.
+
+    Pass it to :func:`quasimarket.simulation.simulate` as ``behaviours=``
+    (:func:`quasimarket.regimes.simulate` does).
+
+    Raises:
+        ConfigError: unknown regime, switch, behaviour or option; bad path; option out of range.
+    """
+    if not needs_regime_rules(regime):
+        factory = RegimeBehaviours(regime)
+    else:
+        rule = regime_path_rule(regime, file=file)
+        factory = RegimeBehaviours(regime, tuple(rule.segments), rule.user_options)
+    make_behaviours(regime, file=file, regime_rules=[])  # the named rules, with *file*
+    return factory
 
 
 def apply_regime(

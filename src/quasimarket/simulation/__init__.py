@@ -7,7 +7,9 @@ Typical use::
     result.summary()          # national totals by year
     run_id = result.save()    # to the run store (kind "simulation")
 
-See ``docs/simulation.md``.
+A scenario under a regime preset or path (``[regime] preset``, ``path`` or ``switches``) runs
+with :func:`quasimarket.regimes.simulate`, which passes the regime-path rule in: this package
+does not import :mod:`quasimarket.regimes`. See ``docs/simulation.md``.
 """
 
 from quasimarket.simulation.attribution import FACTORS, shapley_product, spend_attribution
@@ -17,6 +19,7 @@ from quasimarket.simulation.parameters import DEMAND_PODS, PODS, SERVICES
 from quasimarket.simulation.regime import (
     BEHAVIOURS,
     CURRENT_RULES,
+    BehaviourFactory,
     BehaviourRule,
     Regime,
     register_behaviour,
@@ -38,6 +41,7 @@ __all__ = [
     "FACTORS",
     "PODS",
     "SERVICES",
+    "BehaviourFactory",
     "BehaviourRule",
     "ChunkOutput",
     "Compiled",

@@ -46,7 +46,7 @@ from quasimarket.simulation.compile import (
     Compiled,
 )
 from quasimarket.simulation.parameters import PODS
-from quasimarket.simulation.regime import BehaviourRule, make_behaviours
+from quasimarket.simulation.regime import BehaviourFactory, BehaviourRule, make_behaviours
 from quasimarket.vocabulary import POD_CODES, SIMULATED_ACTIVITY
 
 if TYPE_CHECKING:
@@ -395,14 +395,22 @@ def _rebase(state: SimulationState, y_next: int) -> None:
         )
 
 
-def run_chunk(compiled: Compiled, start: int, stop: int) -> ChunkOutput:
-    """Simulate draws ``start ≤ i < stop`` over all months."""
+def run_chunk(
+    compiled: Compiled, start: int, stop: int, behaviours: BehaviourFactory | None = None
+) -> ChunkOutput:
+    """Simulate draws ``start ≤ i < stop`` over all months.
+
+    *behaviours* builds the chunk's behaviour rules (from the caller, e.g. for a regime preset);
+    None: the regime's named rules (:func:`~quasimarket.simulation.regime.make_behaviours`).
+    """
     scenario = compiled.scenario
     draws = np.arange(start, stop, dtype=np.int64)
     n_d, n_t = len(draws), compiled.months
     n_y, n_c, n_v = len(compiled.years), len(compiled.commissioners), len(compiled.providers)
     demand = _demand_draws(compiled, draws)
-    rules: list[BehaviourRule] = make_behaviours(scenario.regime)
+    rules: list[BehaviourRule] = (
+        behaviours() if behaviours is not None else make_behaviours(scenario.regime)
+    )
     base = compiled.shares["elective"]
     reach = base > 0
     log_base = np.where(reach, np.log(np.where(reach, base, 1.0)), -np.inf)

@@ -19,10 +19,17 @@ The hook API (:class:`BehaviourRule`, :class:`NoBehaviour`, :func:`register_beha
 :data:`BEHAVIOURS`) is defined in :mod:`quasimarket.behaviour.hooks`, below the simulation, and
 re-exported here; importing this module registers the institutional behaviour rules of
 :mod:`quasimarket.behaviour`.
+
+The simulation does not know the regime presets: a regime with a ``preset``, ``path`` or
+``switches`` runs under the regime-path rule of :mod:`quasimarket.regimes`, which sits above the
+simulation and hands the engine its rules as a :data:`BehaviourFactory`
+(:func:`quasimarket.regimes.simulate`, :func:`quasimarket.regimes.regime_behaviours`). Without
+one, :func:`make_behaviours` refuses such a regime with a :class:`~quasimarket.errors.ConfigError`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -38,10 +45,12 @@ __all__ = [
     "BEHAVIOURS",
     "CONTRACT_FORMS",
     "CURRENT_RULES",
+    "BehaviourFactory",
     "BehaviourRule",
     "NoBehaviour",
     "Regime",
     "make_behaviours",
+    "needs_regime_rules",
     "register_behaviour",
 ]
 
@@ -79,6 +88,8 @@ class Regime(_Model):
         preset: A named regime preset (:mod:`quasimarket.regimes`) applied from the first year.
         path: A regime path ``"hsca-2013@2013/14,stp-2016@2016/17"`` (instead of ``preset``).
         switches: Preset switches overridden for every regime of the preset or path.
+            A regime with ``preset``, ``path`` or ``switches`` is run by
+            :func:`quasimarket.regimes.simulate`, which supplies its regime-path rule.
     """
 
     name: str = "current rules"
@@ -111,22 +122,50 @@ class Regime(_Model):
 CURRENT_RULES = Regime()
 
 
-def make_behaviours(regime: Regime, *, file: str | None = None) -> list[BehaviourRule]:
+#: Builds the behaviour rules of one run from its caller (dependency injection): called with no
+#: arguments, it returns fresh rule instances, once per chunk of draws and on the Dask worker that
+#: runs the chunk, so it must pickle (a module-level function, or an instance of a module-level
+#: class holding plain data). :func:`quasimarket.regimes.regime_behaviours` is the one for a
+#: regime preset or path.
+BehaviourFactory = Callable[[], list[BehaviourRule]]
+
+
+def needs_regime_rules(regime: Regime) -> bool:
+    """True when *regime* names a preset, a path or preset switches (rules from the caller)."""
+    return regime.preset is not None or regime.path is not None or bool(regime.switches)
+
+
+def make_behaviours(
+    regime: Regime,
+    *,
+    file: str | None = None,
+    regime_rules: Sequence[BehaviourRule] | None = None,
+) -> list[BehaviourRule]:
     """Instantiate the regime's behaviour rules.
 
-    A regime with a ``preset`` or ``path`` first gets the regime-path rule of
-    :mod:`quasimarket.regimes` (which runs the institutional behaviour rules of each era);
-    ``tendering = true`` adds the ``procurement`` rule.
+    *regime_rules* come first: the rules the caller built for the regime's ``preset``, ``path``
+    or ``switches`` (the regime-path rule of :mod:`quasimarket.regimes`, which runs the
+    institutional behaviour rules of each era; the simulation does not build it). Then the named
+    ``behaviours``; ``tendering = true`` adds the ``procurement`` rule.
 
     Raises:
-        ConfigError: an unknown behaviour name, regime preset or switch; a bad regime path; a
-            behaviour option outside its documented range.
+        ConfigError: a preset, path or switches without *regime_rules*; an unknown behaviour
+            name; a behaviour option outside its documented range.
     """
-    rules: list[BehaviourRule] = []
-    if regime.preset is not None or regime.path is not None or regime.switches:
-        from quasimarket.regimes.path import regime_path_rule
-
-        rules.append(regime_path_rule(regime, file=file))
+    if regime_rules is None and needs_regime_rules(regime):
+        field = next(
+            name for name in ("preset", "path", "switches") if getattr(regime, name) is not None
+        )
+        raise ConfigError(
+            f"regime {field} needs the regime-path rule of quasimarket.regimes, "
+            "which the simulation does not build",
+            file=file,
+            location=f"regime.{field}",
+            expected="behaviour rules for the regime's preset or path from the caller",
+            fix="run it with quasimarket.regimes.simulate(scenario, …), or pass "
+            "behaviours=quasimarket.regimes.regime_behaviours(scenario.regime) to simulate",
+        )
+    rules: list[BehaviourRule] = list(regime_rules or ())
     names = list(regime.behaviours)
     if regime.tendering and "procurement" not in names:
         names.append("procurement")

@@ -33,7 +33,7 @@ from quasimarket.simulation.engine import (
     run_chunk,
 )
 from quasimarket.simulation.parameters import PODS
-from quasimarket.simulation.regime import make_behaviours
+from quasimarket.simulation.regime import BehaviourFactory, make_behaviours
 from quasimarket.simulation.scenario import SimulationScenario
 
 __all__ = ["SimulationResult", "estimate_memory_bytes", "simulate"]
@@ -338,8 +338,14 @@ def simulate(
     scheduler: str | None = None,
     progress: Progress | bool | None = None,
     economy: Any = None,
+    behaviours: BehaviourFactory | None = None,
 ) -> SimulationResult:
     """Simulate *scenario* month by month.
+
+    The behaviour rules come from the caller: a scenario whose regime names a ``preset``,
+    ``path`` or ``switches`` needs the regime-path rule of :mod:`quasimarket.regimes`, so run it
+    with :func:`quasimarket.regimes.simulate` (same arguments), which passes
+    ``behaviours=regime_behaviours(scenario.regime)``.
 
     Args:
         scenario: A validated scenario (:func:`builtin_scenario` or a loaded file).
@@ -351,9 +357,13 @@ def simulate(
         progress: ``progress(draws_done, draws_total)`` after each chunk (or True for a simple
             stderr line).
         economy: Use this :class:`~quasimarket.economy.Economy` instead of building one.
+        behaviours: Builds each chunk's behaviour rules (picklable, called on the Dask worker
+            running the chunk; :data:`~quasimarket.simulation.regime.BehaviourFactory`).
+            None: the regime's named rules (:func:`~quasimarket.simulation.regime.make_behaviours`).
 
     Raises:
-        ConfigError: an inconsistent scenario; RunError: the run would not fit in memory.
+        ConfigError: an inconsistent scenario (including a regime preset or path without
+            *behaviours*); RunError: the run would not fit in memory.
     """
     updates = {
         k: v for k, v in (("years", years), ("draws", draws), ("seed", seed)) if v is not None
@@ -363,7 +373,11 @@ def simulate(
 
         scenario = parse_simulation_scenario({**scenario.model_dump(), **updates}, file="options")
     started = time.perf_counter()
-    make_behaviours(scenario.regime)  # unknown behaviour rules fail before any work
+    # unknown behaviour rules (and a preset without its rules) fail before any work
+    if behaviours is not None:
+        behaviours()
+    else:
+        make_behaviours(scenario.regime)
     econ = economy if economy is not None else load_scenario_economy(scenario)
     _check_memory(scenario, (len(econ.commissioners), len(econ.providers), len(econ.practices)))
     compiled = compile_simulation(scenario, econ)
@@ -386,7 +400,7 @@ def simulate(
     n_workers: int | str = 1
     if workers is None and scheduler is None:
         for a, b in ranges:
-            parts[a] = run_chunk(compiled, a, b)
+            parts[a] = run_chunk(compiled, a, b, behaviours)
             if report is not None:
                 report(b, total)
     else:
@@ -397,7 +411,9 @@ def simulate(
         with dask_client(workers, scheduler) as client:
             n_workers = len(client.scheduler_info().get("workers", {})) or (workers or "?")
             shared = client.scatter(compiled, broadcast=True)
-            futures = [client.submit(run_chunk, shared, a, b, pure=False) for a, b in ranges]
+            futures = [
+                client.submit(run_chunk, shared, a, b, behaviours, pure=False) for a, b in ranges
+            ]
             done = 0
             try:
                 for future in as_completed(futures):  # type: ignore[no-untyped-call]

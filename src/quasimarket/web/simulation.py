@@ -75,7 +75,8 @@ def run(job: Path, store: Path, payload: dict[str, Any]) -> str:
             "the simulation engine is not installed in this version of quasimarket",
             fix="upgrade quasimarket",
         )
-    from quasimarket.simulation import parse_simulation_scenario, simulate
+    from quasimarket.regimes import simulate  # runs a regime preset or path too
+    from quasimarket.simulation import parse_simulation_scenario
     from quasimarket.web.jobs import store_lock, update_job
 
     scenario = parse_simulation_scenario(payload["scenario"], file="job")
