@@ -38,15 +38,26 @@ class BlockPayment:
     """A block payment.
 
     Attributes:
-        monthly: Monthly instalments, £, with a trailing axis of 12 (April first).
-        annual: Annual value paid, £ (equal to the sum of ``monthly``).
+        annual: Annual value paid, £ (the sum of ``monthly``).
         activity: Activity tracked but not paid (the argument, or ``None``), in the line's
             currency; kept for the statement and for re-basing next year.
+        profile: The monthly profile (12 fractions, April first), shaped like ``monthly``.
+        annual_value: The agreed annual value, £.
     """
 
-    monthly: FloatArray
     annual: FloatArray
-    activity: FloatArray | None = None
+    activity: FloatArray | None
+    profile: FloatArray
+    annual_value: FloatArray
+
+    @property
+    def monthly(self) -> FloatArray:
+        """Monthly instalments, £, with a trailing axis of 12 (April first).
+
+        Built on demand: line aggregates (the stress tester, the simulation) need only the
+        annual sum, and twelve instalments per draw and pair would cost twelve times the memory.
+        """
+        return self.annual_value[..., np.newaxis] * self.profile
 
 
 def block_payment(
@@ -84,9 +95,17 @@ def block_payment(
         if monthly_profile is None
         else check_profile(monthly_profile, "monthly_profile")
     )
-    monthly = annual[..., np.newaxis] * profile
     tracked = None if activity is None else as_float(activity)
-    return BlockPayment(monthly=monthly, annual=monthly.sum(axis=-1), activity=tracked)
+    # Σ (annual × fraction) = annual × Σ fractions (to float rounding, far below a penny)
+    return BlockPayment(
+        annual=annual * profile.sum(),
+        activity=tracked,
+        # a broadcast view (no memory) shaped like the instalments
+        profile=np.broadcast_to(
+            profile, (*np.broadcast_shapes(annual.shape, profile.shape[:-1]), 12)
+        ),
+        annual_value=annual,
+    )
 
 
 def rebase_block(

@@ -327,13 +327,17 @@ def _mret(contract: Contract, units: Units, agreed: Mapping[str, Mapping[str, An
     baseline = _agreed(contract, units, agreed, "mret.baseline_value", baseline)
     _, rate = _param(contract, "mret", "rate")
     scope = np.isin(units.pod, _scope_codes("mret"))
-    nel_value = units.line_sum(units.value * scope)
-    at = np.flatnonzero(has)  # only the lines with the rule (the stress tester's hot loop)
-    base = baseline[..., at] if np.ndim(baseline) else baseline
-    res = mret.marginal_rate_emergency(nel_value[..., at], baseline_value=base, rate=rate[at])
-    adj = np.zeros_like(nel_value)
-    adj[..., at] = res.adjustment
-    units.spread("mret_gbp", adj, scope=scope, total=nel_value)
+    everywhere = bool(scope.all())  # every unit in scope (the stress tester's MRET lines)
+    nel_value = units.line_sum(units.value if everywhere else units.value * scope)
+    if has.all():
+        adj = mret.marginal_rate_emergency(nel_value, baseline_value=baseline, rate=rate).adjustment
+    else:  # only the lines with the rule
+        at = np.flatnonzero(has)
+        base = baseline[..., at] if np.ndim(baseline) else baseline
+        res = mret.marginal_rate_emergency(nel_value[..., at], baseline_value=base, rate=rate[at])
+        adj = np.zeros_like(nel_value)
+        adj[..., at] = res.adjustment
+    units.spread("mret_gbp", adj, scope=None if everywhere else scope, total=nel_value)
     for li in np.flatnonzero(has):
         _record(units, contract.lines[li], "mret_gbp", "mret")
 

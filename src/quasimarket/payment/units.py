@@ -291,5 +291,10 @@ class Units:
         self.apply(name, mult, k)
 
     def formal_by_line(self) -> FloatArray:
-        """Per-line formal outturn so far: unit values plus residuals ``(*D, lines)``."""
+        """Per-line formal outturn so far: unit values plus residuals ``(*D, lines)``.
+
+        With one unit per line and no residuals this is the units' own array (read it only).
+        """
+        if not self.resid:
+            return self.line_sum(self.value)
         return self.line_sum(self.value) + self.resid_by_line()

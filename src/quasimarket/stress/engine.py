@@ -23,6 +23,7 @@ Every array op is vectorised over draws; the Python loops run over lines and des
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,25 @@ SYSTEM = "system"
 
 
 @dataclass(frozen=True)
+class _Layout:
+    """Where each contract of a design sits in one line order: the contracts' lines are
+    contiguous in ``order``, so each contract prices a slice (a view, no copy)."""
+
+    order: npt.NDArray[np.intp]
+    parts: tuple[slice, ...]
+    identity: bool
+
+
+def _layout(parts: tuple[DesignContract, ...], n_lines: int) -> _Layout:
+    order = np.concatenate([part.rows for part in parts]).astype(np.intp)
+    bounds = np.cumsum([0, *(len(part.rows) for part in parts)])
+    slices = tuple(slice(int(a), int(b)) for a, b in itertools.pairwise(bounds))
+    return _Layout(
+        order, slices, bool(len(order) == n_lines and (order == np.arange(n_lines)).all())
+    )
+
+
+@dataclass(frozen=True)
 class Compiled:
     """A scenario compiled to arrays (picklable: sent once to every Dask worker).
 
@@ -55,6 +75,7 @@ class Compiled:
         line_commissioner, line_provider: ``(lines,)`` index into ``parties``.
         budget: ``(parties,)`` commissioners' budgets (0 for providers), £.
         contracts: Per design, its contracts (:mod:`quasimarket.stress.design_contracts`).
+        layouts: Per design, the line order that makes each contract's lines contiguous.
     """
 
     scenario: Scenario
@@ -71,6 +92,7 @@ class Compiled:
     line_provider: npt.NDArray[np.intp]
     budget: FloatArray
     contracts: tuple[tuple[DesignContract, ...], ...] = ()
+    layouts: tuple[_Layout, ...] = ()
 
     @property
     def line_ids(self) -> list[str]:
@@ -93,6 +115,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
                 if party.budget_gbp is not None
                 else float(planned_value[line_comm == i].sum())
             )
+    contracts = tuple(tuple(design_contracts(scenario, d)) for d in scenario.designs)
     return Compiled(
         scenario=scenario,
         sources=tuple(sources_of(scenario)),
@@ -107,7 +130,8 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         line_commissioner=line_comm,
         line_provider=np.array([index[line.provider] for line in lines], dtype=np.intp),
         budget=budget,
-        contracts=tuple(tuple(design_contracts(scenario, d)) for d in scenario.designs),
+        contracts=contracts,
+        layouts=tuple(_layout(parts, len(lines)) for parts in contracts),
     )
 
 
@@ -148,11 +172,12 @@ def _design_payments(
     d: int,
     *,
     activity: FloatArray,
-    price: FloatArray,
+    value: FloatArray,
     cost: FloatArray,
     draws: Draws,
 ) -> FloatArray:
-    """``(lines, n)`` payments to each line's provider under design *d*, £.
+    """``(lines, n)`` payments to each line's provider under design *d*, £, with the lines in
+    the design's layout order (``activity`` and ``value`` are already in that order).
 
     Every contract of the design goes through the one payment pipeline
     (:func:`quasimarket.payment.pipeline.run`) on line aggregates with a leading draw axis.
@@ -162,9 +187,10 @@ def _design_payments(
     from quasimarket.payment.units import Units
 
     design: Design = compiled.scenario.designs[d]
+    layout = compiled.layouts[d]
     n = activity.shape[1]
-    payments = np.zeros_like(activity)
-    for part in compiled.contracts[d]:
+    payments = value.copy()  # each contract's units work on their slice of it, in place
+    for part, sl in zip(compiled.contracts[d], layout.parts, strict=True):
         rows = part.rows
         ids = [line.id for line in part.contract.lines]
         cquin: dict[str, dict[str, FloatArray]] = {}
@@ -191,17 +217,17 @@ def _design_payments(
                 axis=-1,
             )
             planned = float((compiled.plan[rows] * compiled.price[rows]).sum())
-            delivered = (activity[rows] * compiled.price[rows, np.newaxis]).sum(axis=0)
+            delivered = (activity[sl] * compiled.price[rows, np.newaxis]).sum(axis=0)
             demand = delivered / planned - 1.0 if planned > 0 else np.zeros(n)
             ach_alliance: Any = _achieved(alliance.outcome_achievement, draws, n)
         else:
             ach_alliance = None
         units = Units.of_lines(
-            count=activity[rows].T,
-            value=(activity[rows] * price[rows]).T,
+            count=activity[sl].T,
+            value=payments[sl].T,  # (draws, lines) view: the pipeline pays into it
             pod=part.pods,
             columns=False,  # only the outturn is needed per draw
-            copy=False,  # the value array above is this call's own
+            copy=False,
         )
         try:
             result = pipeline.run(
@@ -222,7 +248,8 @@ def _design_payments(
                 expected=error.expected,
                 fix=error.fix,
             ) from None
-        payments[rows] = result.formal_by_line.T
+        if not np.may_share_memory(result.formal_by_line, payments):
+            payments[sl] = result.formal_by_line.T  # residuals: not already in place
     return payments
 
 
@@ -233,7 +260,7 @@ def evaluate_chunk(compiled: Compiled, start: int, stop: int) -> ChunkResult:
     n = stop - start
     activity = compiled.plan[:, np.newaxis] * draws.volume_factor * (1.0 + draws.growth)
     case_mix = 1.0 + draws.case_mix
-    price = compiled.price[:, np.newaxis] * case_mix
+    value = activity * (compiled.price[:, np.newaxis] * case_mix)  # at contract prices
     unit_cost = (
         compiled.variable_cost[:, np.newaxis]
         * case_mix
@@ -246,26 +273,38 @@ def evaluate_chunk(compiled: Compiled, start: int, stop: int) -> ChunkResult:
     )
     n_parties = len(compiled.parties)
     designs = scenario.designs
+    n_lines = len(scenario.lines)
     outcomes = np.zeros((len(designs), n_parties, n))
     provider_cost = np.zeros((n_parties, n))
-    for i in range(len(scenario.lines)):
+    for i in range(n_lines):
         provider_cost[compiled.line_provider[i]] += cost[i]
     block_starts = _block_starts(start, stop)
-    payment_blocks = np.zeros((len(designs), len(scenario.lines), len(block_starts)))
-    first_payment = np.zeros((len(designs), len(scenario.lines)))
+    payment_blocks = np.zeros((len(designs), n_lines, len(block_starts)))
+    first_payment = np.zeros((len(designs), n_lines))
+    # designs whose contracts group the lines alike share one reordered copy of the arrays
+    ordered: dict[bytes, tuple[FloatArray, FloatArray]] = {}
     for d in range(len(designs)):
+        layout = compiled.layouts[d]
+        key = layout.order.tobytes()
+        if key not in ordered:
+            ordered[key] = (
+                (activity, value)
+                if layout.identity
+                else (activity[layout.order], value[layout.order])
+            )
+        act_d, value_d = ordered[key]
         payments = _design_payments(
-            compiled, d, activity=activity, price=price, cost=cost, draws=draws
+            compiled, d, activity=act_d, value=value_d, cost=cost, draws=draws
         )
         net = outcomes[d]
         net[:-1] += compiled.budget[:, np.newaxis]
-        for i in range(len(scenario.lines)):
-            net[compiled.line_commissioner[i]] -= payments[i]
-            net[compiled.line_provider[i]] += payments[i]
+        for k, i in enumerate(layout.order):
+            net[compiled.line_commissioner[i]] -= payments[k]
+            net[compiled.line_provider[i]] += payments[k]
         net[:-1] -= provider_cost[:-1]
         net[-1] = net[:-1].sum(axis=0)
-        payment_blocks[d] = np.add.reduceat(payments, block_starts, axis=1)
-        first_payment[d] = payments[:, 0]
+        payment_blocks[d][layout.order] = np.add.reduceat(payments, block_starts, axis=1)
+        first_payment[d][layout.order] = payments[:, 0]
     return ChunkResult(
         start=start,
         stop=stop,

@@ -29,7 +29,7 @@ import pandas as pd
 from quasimarket._types import FloatArray
 from quasimarket.errors import RunError
 from quasimarket.stress.engine import ChunkResult, Compiled, compile_scenario, evaluate_chunk
-from quasimarket.stress.sampling import RANDOM_BLOCK
+from quasimarket.stress.sampling import ATTRIBUTION_MAX_DRAWS, RANDOM_BLOCK
 from quasimarket.stress.scenario import Block, Scenario
 from quasimarket.stress.stats import attribution_table, comparison_table, summary_table
 
@@ -241,7 +241,7 @@ def run_stress(
     n_d, n_q = len(scenario.designs), len(compiled.parties)
     n_lines, n_blocks = len(scenario.lines), math.ceil(total / RANDOM_BLOCK)
     outcomes = np.empty((n_d, n_q, total))
-    bins = np.empty((len(compiled.sources), total), dtype=np.uint8)
+    bins = np.empty((len(compiled.sources), min(total, ATTRIBUTION_MAX_DRAWS + 1)), dtype=np.uint8)
     payment_blocks = np.empty((n_d, n_lines, n_blocks))
     cost_blocks = np.empty((n_lines, n_blocks))
     activity_blocks = np.empty((n_lines, n_blocks))
@@ -252,7 +252,7 @@ def run_stress(
         nonlocal done
         a, b = result.start, result.stop
         outcomes[:, :, a:b] = result.outcomes
-        bins[:, a:b] = result.bins
+        bins[:, a : a + result.bins.shape[1]] = result.bins
         ba, bb = a // RANDOM_BLOCK, a // RANDOM_BLOCK + result.cost_blocks.shape[1]
         payment_blocks[:, :, ba:bb] = result.payment_blocks
         cost_blocks[:, ba:bb] = result.cost_blocks

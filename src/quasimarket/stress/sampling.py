@@ -33,6 +33,7 @@ from quasimarket.stress.scenario import Scenario, check_correlation_matrix
 
 __all__ = [
     "ATTRIBUTION_BINS",
+    "ATTRIBUTION_MAX_DRAWS",
     "RANDOM_BLOCK",
     "Draws",
     "Source",
@@ -48,6 +49,9 @@ __all__ = [
 RANDOM_BLOCK = 4096
 #: Equal-probability bins of each source's score used by the variance attribution.
 ATTRIBUTION_BINS = 20
+#: The variance attribution uses draws 1 … this (all draws in smaller runs): its bin
+#: estimates have converged long before, so later draws are not binned at all.
+ATTRIBUTION_MAX_DRAWS = 250_000
 _BIN_EDGES = np.array(
     [NormalDist().inv_cdf(k / ATTRIBUTION_BINS) for k in range(1, ATTRIBUTION_BINS)]
 )
@@ -134,8 +138,9 @@ class Draws:
         growth, case_mix, length_of_stay, inflation, efficiency: ``(n,)`` fractions (0 when
             the source is absent; efficiency is the share delivered, 1 when absent).
         achievement: Name → ``(n,)`` 1.0 achieved / 0.0 not.
-        bins: ``(sources, n)`` uint8 equal-probability bin of each source's score (for the
-            variance attribution), in :func:`sources_of` order.
+        bins: ``(sources, m)`` uint8 equal-probability bin of each source's score (for the
+            variance attribution), in :func:`sources_of` order, for the chunk's draws up to
+            :data:`ATTRIBUTION_MAX_DRAWS` (``m`` may be 0).
     """
 
     start: int
@@ -168,6 +173,7 @@ def _copula_matrix(scenario: Scenario) -> FloatArray | None:
 def draw_sources(scenario: Scenario, start: int, stop: int) -> Draws:
     """Draw every source for draws ``start ≤ i < stop`` (deterministic in seed and names)."""
     seed, n = scenario.seed, stop - start
+    binned = max(0, min(stop, ATTRIBUTION_MAX_DRAWS + 1) - start)  # draws to bin
     unc = scenario.uncertainty
     line_ids = [line.id for line in scenario.lines]
     index = {lid: i for i, lid in enumerate(line_ids)}
@@ -190,7 +196,7 @@ def draw_sources(scenario: Scenario, start: int, stop: int) -> Draws:
             z[i] = normal_scores(seed, name, start, stop)
             # attribution uses the line's OWN (idiosyncratic) innovation, so shared factors
             # get their own share instead of being counted again in every line
-            scores[name] = z[i].copy()
+            scores[name] = z[i, :binned].copy()
     loadings = np.zeros(len(line_ids))
     factor_part = np.zeros_like(z)
     for factor in unc.factors:
@@ -240,9 +246,10 @@ def draw_sources(scenario: Scenario, start: int, stop: int) -> Draws:
         )
         achievement[name] = (s < cut).astype(np.float64)
     names = [source.name for source in sources_of(scenario)]
-    bins = np.zeros((len(names), n), dtype=np.uint8)
-    for k, name in enumerate(names):
-        bins[k] = np.searchsorted(_BIN_EDGES, scores[name]).astype(np.uint8)
+    bins = np.zeros((len(names), binned), dtype=np.uint8)
+    if binned:
+        for k, name in enumerate(names):
+            bins[k] = np.searchsorted(_BIN_EDGES, scores[name][:binned])
     return Draws(
         start=start,
         stop=stop,

@@ -41,13 +41,12 @@ import pandas as pd
 
 from quasimarket._types import FloatArray
 from quasimarket.stress.engine import SYSTEM, Compiled
-from quasimarket.stress.sampling import ATTRIBUTION_BINS
+from quasimarket.stress.sampling import ATTRIBUTION_BINS, ATTRIBUTION_MAX_DRAWS
 
-__all__ = ["attribution_table", "comparison_table", "summary_table"]
+__all__ = ["ATTRIBUTION_MAX_DRAWS", "attribution_table", "comparison_table", "summary_table"]
 
-#: The attribution uses at most this many draws (draws 1 … 250,000): its Monte Carlo error is
-#: then about 0.003 and it costs a bounded time however large the run.
-ATTRIBUTION_MAX_DRAWS = 250_000
+# The attribution uses at most ATTRIBUTION_MAX_DRAWS draws (draws 1 … 250,000): its Monte
+# Carlo error is then about 0.003 and it costs a bounded time however large the run.
 #: Breaches are counted only beyond half a penny, so float rounding in budget − Σ payments
 #: (about 1e-8 on £100m) never counts as a breach.
 PENNY_SLACK = 0.005
