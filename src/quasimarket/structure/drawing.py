@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any, Literal
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Literal
 
 from quasimarket.errors import ConfigError
 from quasimarket.io import atomic_write_bytes, atomic_write_text
 from quasimarket.structure.organisations import CATEGORIES
+
+if TYPE_CHECKING:  # networkx costs 0.3 s to import: only the graph functions need it
+    import networkx as nx
 
 LineStyle = Literal["solid", "dashed", "dotted"]
 

@@ -18,9 +18,8 @@ from __future__ import annotations
 import functools
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from quasimarket.errors import ConfigError
@@ -34,6 +33,9 @@ from quasimarket.structure.organisations import (
     org_type_index,
     validate_bodies,
 )
+
+if TYPE_CHECKING:  # networkx costs 0.3 s to import: only the graph functions need it
+    import networkx as nx
 
 __all__ = [
     "EDGE_KINDS",
@@ -167,6 +169,8 @@ def structure_graph(year: str | int | FinancialYear, kind: str = "all") -> nx.Mu
         )
     wanted = GRAPH_KINDS[kind]
     index = org_type_index()
+    import networkx as nx
+
     graph = nx.MultiDiGraph(year=str(fy), kind=kind)
     for item in relations():
         if item.kind not in wanted or not item.applies_in(fy.start):
