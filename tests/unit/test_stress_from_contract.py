@@ -413,7 +413,7 @@ def test_from_contract_notes_assumed_achievement_and_refuses_alliances(tmp_path:
     allied = Scenario.from_contract(parse_contract(planned))
     alliance = allied.designs[0].alliance
     assert alliance is not None
-    assert alliance.envelope_gbp == parse_contract(planned).alliance.envelope  # type: ignore[union-attr]
+    assert alliance.envelope == parse_contract(planned).alliance.envelope  # type: ignore[union-attr]
     chunk = evaluate_chunk(compile_scenario(allied), 0, 1)
     assert np.isfinite(chunk.first_payment).all()
     # a path is loaded, and named in errors

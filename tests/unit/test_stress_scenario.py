@@ -374,13 +374,13 @@ def test_every_scenario_model_refuses_unknown_keys_and_enumerations_are_literal(
     from pydantic import BaseModel
 
     from quasimarket.contracts import RULES
-    from quasimarket.stress import distributions, from_contract
+    from quasimarket.stress import design_terms, distributions, from_contract
     from quasimarket.stress import scenario as module
     from quasimarket.vocabulary import CURRENCIES, PODS
 
     models = [
         value
-        for mod in (module, distributions, from_contract)
+        for mod in (module, design_terms, distributions, from_contract)
         for value in vars(mod).values()
         if isinstance(value, type)
         and issubclass(value, BaseModel)

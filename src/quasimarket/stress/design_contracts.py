@@ -3,9 +3,11 @@
 Each design becomes one :class:`~quasimarket.contracts.Contract` per commissioner–provider
 pair (the design's risk share applies per pair, as in a real contract round) and, when the
 design has an alliance, one alliance agreement holding the partners' lines. Plans and prices
-come from the scenario lines; terms a design leaves out take the line's plan, as documented
-in ``docs/stress-testing.md`` (block and fixed values = planned value, thresholds = planned
-activity, caps and collars corridor around plan).
+come from the scenario lines. A design's terms are the contract's own terms models, derived
+for a scenario (:mod:`quasimarket.stress.design_terms`), so one generic step builds each
+contract line: ``TERMS(**design terms, **terms from the line's plan)``; terms a design leaves
+out take the line's plan, as documented in ``docs/stress-testing.md`` (block and fixed values
+= planned value, thresholds = planned activity, caps and collars corridor around plan).
 
 Two scope defaults, because a scenario line may omit its point of delivery: a line with MRET
 and no ``pod`` is the non-elective line the rule is written for; an API line with no ``pod``
@@ -24,14 +26,15 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import ValidationError
 
-from quasimarket.errors import ConfigError, QuasimarketError
+from quasimarket.errors import ConfigError, QuasimarketError, summarise_items
+from quasimarket.stress.design_terms import CostPerCase
 from quasimarket.vocabulary import POD_CODES
 
 if TYPE_CHECKING:
     from quasimarket.contracts.model import Contract
     from quasimarket.stress.scenario import Design, Scenario
 
-__all__ = ["DesignContract", "design_contracts"]
+__all__ = ["DesignContract", "assumption_notes", "design_contracts"]
 
 #: Nominal year of a design's contracts (no dated default is read: see the module doc).
 _YEAR = "2025/26"
@@ -89,6 +92,56 @@ def design_contracts(scenario: Scenario, design: Design) -> list[DesignContract]
     return out
 
 
+def _default_pod(line: Any, spec: Any) -> str | None:
+    """The point of delivery of a scenario line with no ``pod``, from the rules it has."""
+    if line.pod is not None or spec is None:
+        return str(line.pod) if line.pod is not None else None
+    if any(adj.rule == "mret" for adj in spec.adjustments):
+        return "non_elective"  # the rule is written for emergency activity
+    if spec.mechanism == "aligned_payment_incentive":
+        return "elective"  # the API's variable element covers elective care only
+    return None
+
+
+def assumption_notes(scenario: Scenario) -> list[str]:
+    """What the designs assume where the scenario leaves a value out, with counts.
+
+    Money depends on these, so the results say so (``Scenario.notes``): a point of delivery
+    taken from a line's rules, and a design default in place of the payment-rule calendar's
+    dated value (a scenario design has no calendar year) or of a stated achievement.
+    """
+    notes: list[str] = []
+    for design in scenario.designs:
+        pods: dict[str, list[str]] = {}
+        taken: dict[tuple[str, str, Any], list[str]] = {}
+        for line in scenario.lines:
+            spec = scenario.line_design(design, line.id)
+            if spec is None:
+                continue
+            pod = _default_pod(line, spec)
+            if line.pod is None and pod is not None:
+                pods.setdefault(pod, []).append(line.id)
+            items = [spec, *spec.adjustments]
+            items += [goal for adj in spec.adjustments for goal in getattr(adj, "goals", ())]
+            for item in items:
+                label = str(getattr(item, "mechanism", None) or getattr(item, "rule", "goal"))
+                for field, value in type(item).DEFAULTS.items():
+                    if field not in item.model_fields_set:
+                        taken.setdefault((label, field, value), []).append(line.id)
+        for pod, ids in pods.items():
+            why = "MRET applies" if pod == "non_elective" else "the API's variable element"
+            notes.append(
+                f"design '{design.name}': {len(ids)} line(s) with no pod priced as {pod} "
+                f"because {why} ({summarise_items(ids)}); set pod on the line to change it"
+            )
+        for (label, field, value), ids in taken.items():
+            notes.append(
+                f"design '{design.name}': {label} {field} = {value!r} assumed on {len(ids)} "
+                f"line(s) ({summarise_items(ids)}); write {field} in the design to change it"
+            )
+    return notes
+
+
 def _contract(
     scenario: Scenario,
     design: Design,
@@ -105,7 +158,7 @@ def _contract(
     for i in rows:
         line = scenario.lines[i]
         spec = scenario.line_design(design, line.id)
-        entry, pod, ref = _line(line, spec)
+        entry, pod, ref = _line(design, line, spec)
         lines.append(entry)
         pods.append(POD_CODES[pod] if pod else -1)
         refs.append(ref)
@@ -121,26 +174,12 @@ def _contract(
     alliance = design.alliance
     partners: tuple[str, ...] = ()
     if design.risk_share is not None and not (alliance and providers == list(alliance.partners)):
-        data["risk_share"] = {
-            "band_edges": list(design.risk_share.band_edges),
-            "provider_shares": list(design.risk_share.provider_shares),
-        }
+        data["risk_share"] = design.risk_share.contract_data()
     if alliance is not None and providers == list(alliance.partners):
         partners = tuple(alliance.partners)
         data["form"] = "alliance_agreement"
-        data["alliance"] = {
-            "envelope": alliance.envelope_gbp,
-            "partners": [
-                {"code": code, "share": share, "exempt": code in alliance.exempt}
-                for code, share in zip(alliance.partners, alliance.shares, strict=True)
-            ],
-            "outcome_pot": alliance.outcome_pot_gbp,
-            "outcome_achievement": 1.0,
-            "step_in_threshold": alliance.step_in_threshold,
-            "year_index": alliance.year_index,
-            "service_development": alliance.service_development_gbp,
-            "provider_split": alliance.provider_split,
-        }
+        # the outcome achievement is drawn: the engine passes it at pricing
+        data["alliance"] = alliance.contract_data()
     try:
         contract = Contract.model_validate(data)
     except ValidationError as error:
@@ -148,11 +187,7 @@ def _contract(
         loc = first.get("loc", ())
         where = f"design '{design.name}'"
         if len(loc) >= 2 and loc[0] == "lines" and isinstance(loc[1], int):
-            field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
-            terms = lines[loc[1]].get("terms", {})
-            if field not in terms:  # a check across terms: name the first term it mentions
-                msg = str(first.get("msg", ""))
-                field = min((k for k in terms if k in msg), key=msg.index, default=field)
+            field = _field(first, lines[loc[1]].get("terms", {}))
             where += f", line '{lines[loc[1]]['id']}': {field}"
         raise ConfigError(
             str(first.get("msg", error)).removeprefix("Value error, "),
@@ -186,112 +221,25 @@ def _contract(
     )
 
 
-def _line(line: Any, spec: Any) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
-    """The contract line of a scenario line under *spec*; its pod; its achievement refs."""
-    plan = float(line.planned_activity)
-    price = float(line.unit_price_gbp)
-    plan_value = plan * price
+def _line(
+    design: Design, line: Any, spec: Any
+) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
+    """The contract line of a scenario line under *spec*; its pod; its achievement refs.
+
+    The terms and adjustments are the contract's own models built from the design
+    (:meth:`~quasimarket.stress.design_terms.DesignTerms.contract_terms`: the design's terms,
+    plus what it leaves out taken from the line's plan).
+    """
     # an alliance partner's line may have no design entry: the gain/loss share, not a
     # payment form, decides its money, so it is valued per unit at the line's price
-    mech = "cost_per_case" if spec is None else spec.mechanism
+    if spec is None:
+        spec = CostPerCase(mechanism="cost_per_case")
     ref: dict[str, Any] = {}
-    terms: dict[str, Any]
-    if mech in ("cost_per_case", "national_tariff"):
-        mechanism, terms = "cost_per_case", {"price": price}
-    elif mech == "block":
-        mechanism = "block"
-        terms = {"annual_value": plan_value if spec.annual_value is None else spec.annual_value}
-        if spec.monthly_profile is not None:
-            terms["monthly_profile"] = list(spec.monthly_profile)
-    elif mech == "cost_and_volume":
-        mechanism = mech
-        terms = {
-            "base_value": plan_value if spec.base_value is None else spec.base_value,
-            "threshold_activity": plan
-            if spec.threshold_activity is None
-            else spec.threshold_activity,
-            "price": price,
-            "marginal_rate": spec.marginal_rate,
-        }
-    elif mech == "caps_and_collars":
-        mechanism = mech
-        terms = {
-            "fixed_value": plan_value if spec.fixed_value is None else spec.fixed_value,
-            "collar_activity": plan * (1 - spec.corridor)
-            if spec.collar_activity is None
-            else spec.collar_activity,
-            "cap_activity": plan * (1 + spec.corridor)
-            if spec.cap_activity is None
-            else spec.cap_activity,
-            "price": price,
-            "marginal_rate": spec.marginal_rate,
-        }
-    elif mech == "blended":
-        mechanism = mech
-        terms = {
-            "planned_value": plan_value if spec.planned_value is None else spec.planned_value,
-            "variable_rate": spec.variable_rate,
-        }
-    elif mech == "aligned_payment_incentive":
-        mechanism = mech
-        terms = {
-            "fixed_value": plan_value if spec.fixed_value is None else spec.fixed_value,
-            "elective_threshold_value": plan_value
-            if spec.elective_threshold_value is None
-            else spec.elective_threshold_value,
-            "variable_rate": spec.variable_rate,
-        }
-        if spec.floor_value is not None:
-            terms["floor_value"] = spec.floor_value
-    elif mech == "capitation":
-        mechanism = mech
-        terms = {
-            "weighted_population": spec.weighted_population,
-            "rate_per_head": spec.rate_per_head,
-            "outcome_share": spec.outcome_share,
-            "outcome_achievement": 1.0,
-            "contingency_share": spec.contingency_share,
-            "contingency_released": 0.0,
-        }
-        ref["outcome"] = spec.outcome_achievement
-        ref["contingency"] = spec.contingency_released
-    else:  # pragma: no cover - the scenario model admits no other mechanism
-        raise TypeError(mech)
-    adjustments = []
-    for adj in () if spec is None else spec.adjustments:
-        if adj.rule == "mret":
-            adjustments.append(
-                {
-                    "rule": "mret",
-                    "rate": adj.rate,
-                    "baseline_value": plan_value
-                    if adj.baseline_value is None
-                    else adj.baseline_value,
-                    "allow_out_of_era": True,
-                }
-            )
-        elif adj.rule == "activity_cap":
-            adjustments.append(
-                {
-                    "rule": "activity_cap",
-                    "plan_value": plan_value if adj.plan_value is None else adj.plan_value,
-                    "allow_out_of_era": True,
-                }
-            )
-        elif adj.rule == "cquin":
-            goals = [
-                {"name": f"goal_{k + 1}", "weight": goal.weight, "achievement": 1.0}
-                for k, goal in enumerate(adj.goals)
-            ]
-            adjustments.append(
-                {"rule": "cquin", "rate": adj.rate, "goals": goals, "allow_out_of_era": True}
-            )
-            ref["cquin"] = [goal.achievement for goal in adj.goals]
-    pod = line.pod
-    if pod is None and any(a["rule"] == "mret" for a in adjustments):
-        pod = "non_elective"
-    if pod is None and mechanism == "aligned_payment_incentive":
-        pod = "elective"
+    terms = _validated(design, line, spec, ref, "")
+    adjustments = [_validated(design, line, adj, ref, f"{adj.rule}.") for adj in spec.adjustments]
+    mechanism = terms["mechanism"]
+    plan_value = line.planned_activity * line.unit_price_gbp
+    pod = _default_pod(line, spec)
     entry: dict[str, Any] = {
         "id": line.id,
         "service": line.service or line.id,
@@ -299,7 +247,7 @@ def _line(line: Any, spec: Any) -> tuple[dict[str, Any], str | None, dict[str, A
         "provider": line.provider,
         "commissioner": line.commissioner,
         "mechanism": mechanism,
-        "planned_activity": plan,
+        "planned_activity": line.planned_activity,
         "planned_value_gbp": plan_value,
         "allow_out_of_era": True,
         "terms": terms,
@@ -308,3 +256,36 @@ def _line(line: Any, spec: Any) -> tuple[dict[str, Any], str | None, dict[str, A
     if pod is not None:
         entry["pods"] = [pod]
     return entry, pod, ref
+
+
+def _validated(
+    design: Design, line: Any, spec: Any, ref: dict[str, Any], prefix: str
+) -> dict[str, Any]:
+    """The contract data of one design model on *line*, validated by the contract's model.
+
+    Raises:
+        ConfigError: terms the contract model refuses, naming the design, line and term.
+    """
+    try:
+        return dict(spec.contract_terms(line, ref).model_dump(exclude_unset=True))
+    except ValidationError as error:
+        first = error.errors()[0]
+        data = spec.contract_data(line, {})
+        raise ConfigError(
+            str(first.get("msg", error)).removeprefix("Value error, "),
+            location=f"design '{design.name}', line '{line.id}': {prefix}{_field(first, data)}",
+            expected=str((first.get("ctx") or {}).get("expected") or "")
+            or "terms the contract format accepts",
+            fix=str((first.get("ctx") or {}).get("fix") or "") or "correct the design's line terms",
+        ) from None
+
+
+def _field(error: Any, terms: dict[str, Any]) -> str:
+    """The term an error is about: the last name in its location, else (a check across
+    terms) the first term its message mentions."""
+    loc = error.get("loc", ())
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    if field not in terms:
+        msg = str(error.get("msg", ""))
+        field = min((k for k in terms if k in msg), key=msg.index, default=field)
+    return field

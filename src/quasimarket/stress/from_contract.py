@@ -6,8 +6,11 @@
 :class:`~quasimarket.contracts.Contract`. The contract is validated by the contract format
 (so calendar defaults such as the MRET rate of its year apply), and each contract line
 becomes the design entry of the scenario line with the same id, with the mechanism's terms as
-given in the contract (``terms.kwargs()``). Prices, plans and costs come from the SCENARIO
-lines (the stress test works on line aggregates).
+given in the contract: a design's terms are the contract's own terms models
+(:mod:`quasimarket.stress.design_terms`), so every term the design takes is copied
+(:func:`~quasimarket.stress.design_terms.design_fields`). Prices, plans and costs come from
+the SCENARIO lines (the stress test works on line aggregates), so a contract's unit
+``price`` is not copied.
 
 Supported adjustment rules: ``mret``, ``cquin`` and ``activity_cap``. A CQUIN goal without an
 achievement in the contract uses the ``uncertainty.achievement`` source of the same name if
@@ -38,6 +41,13 @@ from pydantic import Field, TypeAdapter, ValidationError
 from quasimarket.contracts import Contract, ServiceLine, contract_from_data, load_contract
 from quasimarket.errors import ConfigError, from_validation_error, summarise_items
 from quasimarket.io.config_files import load_toml
+from quasimarket.stress.design_terms import (
+    ADJUSTMENTS,
+    LINE_DESIGNS,
+    AllianceSpec,
+    Goal,
+    design_fields,
+)
 from quasimarket.stress.scenario import (
     DEFAULT_DRAWS,
     IgnorableRule,
@@ -63,34 +73,12 @@ __all__ = [
 ]
 
 #: Adjustment rules a stress test evaluates on line aggregates.
-SUPPORTED_RULES = ("mret", "cquin", "activity_cap")
+SUPPORTED_RULES = tuple(ADJUSTMENTS)
 #: Contract sections a stress test cannot evaluate on line aggregates (drop them knowingly
 #: with ``ignore_rules``).
 UNSUPPORTED_SECTIONS = ("settlement", "subcontracts")
 #: Mechanisms with no terms at line level (priced per unit at the scenario line's price).
 _PER_UNIT = {"national_tariff": "national_tariff", "local_price": "cost_per_case"}
-#: Terms the scenario's design models take, by mechanism.
-_TERMS = {
-    "cost_per_case": (),
-    "block": ("annual_value", "monthly_profile"),
-    "cost_and_volume": ("base_value", "threshold_activity", "marginal_rate"),
-    "caps_and_collars": ("fixed_value", "collar_activity", "cap_activity", "marginal_rate"),
-    "blended": ("planned_value", "variable_rate"),
-    "aligned_payment_incentive": (
-        "fixed_value",
-        "elective_threshold_value",
-        "variable_rate",
-        "floor_value",
-    ),
-    "capitation": (
-        "weighted_population",
-        "rate_per_head",
-        "outcome_share",
-        "outcome_achievement",
-        "contingency_share",
-        "contingency_released",
-    ),
-}
 _LINE_DESIGNS: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, LineDesign])
 
 
@@ -213,23 +201,24 @@ def contract_design(
                 fix="give the scenario line the same id as the contract line",
             )
         mechanism = _PER_UNIT.get(line.mechanism, line.mechanism)
-        if mechanism not in _TERMS and mechanism != "national_tariff":
+        if mechanism not in LINE_DESIGNS:
             raise ConfigError(
                 f"mechanism '{line.mechanism}' cannot be stress-tested on line aggregates",
                 file=file,
                 location=where,
-                expected="one of " + ", ".join([*_PER_UNIT, *_TERMS]),
+                expected="one of "
+                + ", ".join([*_PER_UNIT, *(m for m in LINE_DESIGNS if m not in _PER_UNIT)]),
                 fix="describe this line's design in the scenario instead",
             )
-        kwargs = line.terms.kwargs()
-        entry: dict[str, Any] = {"mechanism": mechanism}
-        for name in _TERMS.get(mechanism, ()):
-            if kwargs.get(name) is not None:
-                entry[name] = kwargs[name]
+        # the design takes the contract's own terms (prices and plans are the scenario's)
+        entry: dict[str, Any] = {
+            "mechanism": mechanism,
+            **design_fields(LINE_DESIGNS[mechanism], line.terms),
+        }
         if (
             mechanism == "capitation"
-            and kwargs.get("outcome_achievement") is None
-            and float(kwargs.get("outcome_share", 0.0) or 0.0) > 0
+            and getattr(line.terms, "outcome_achievement", None) is None
+            and float(getattr(line.terms, "outcome_share", 0.0) or 0.0) > 0
         ):
             assumed.setdefault("the capitation outcome payment", []).append(line.id)
         adjustments = []
@@ -320,17 +309,12 @@ def contract_alliance(
             "contract does not give it)."
         )
     return {
+        **design_fields(AllianceSpec, alliance),
         "commissioner": contract.commissioners[0].code,
         "partners": list(alliance.partner_codes),
-        "envelope_gbp": float(alliance.envelope),
         "shares": [float(p.share) for p in alliance.partners],
         "exempt": [p.code for p in alliance.partners if p.exempt],
-        "outcome_pot_gbp": float(alliance.outcome_pot),
         "outcome_achievement": achieved,
-        "step_in_threshold": alliance.step_in_threshold,
-        "year_index": int(alliance.year_index),
-        "service_development_gbp": float(alliance.service_development),
-        "provider_split": float(alliance.provider_split),
     }
 
 
@@ -393,7 +377,7 @@ def _adjustment(
     line_id: str,
     assumed: dict[str, list[str]],
 ) -> dict[str, Any]:
-    kwargs = adjustment.kwargs()
+    entry = {"rule": adjustment.rule, **design_fields(ADJUSTMENTS[adjustment.rule], adjustment)}
     if adjustment.rule == "cquin":
         goals = []
         for goal in adjustment.goals:
@@ -404,11 +388,9 @@ def _adjustment(
             else:
                 achieved = 1.0
                 assumed.setdefault(f"CQUIN goal '{goal.name}'", []).append(line_id)
-            goals.append({"weight": goal.weight, "achievement": achieved})
-        return {"rule": "cquin", "rate": kwargs["rate"], "goals": goals}
-    if adjustment.rule == "mret":
-        return {"rule": "mret", "rate": kwargs["rate"], "baseline_value": kwargs["baseline_value"]}
-    return {"rule": adjustment.rule, "plan_value": kwargs.get("plan_value")}
+            goals.append({**design_fields(Goal, goal), "achievement": achieved})
+        entry["goals"] = goals
+    return entry
 
 
 # -- a whole scenario ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -29,14 +29,48 @@ from pydantic import (
 from quasimarket.contracts import Contract
 from quasimarket.errors import ConfigError, from_validation_error, summarise_items
 from quasimarket.io.config_files import parse_toml, read_config_text
+from quasimarket.stress.design_terms import (
+    AchievementRef,
+    ActivityCap,
+    AdjustmentSpec,
+    AlignedPaymentIncentive,
+    AllianceSpec,
+    Blended,
+    Block,
+    Capitation,
+    CapsAndCollars,
+    CostAndVolume,
+    CostPerCase,
+    Cquin,
+    Goal,
+    LineDesign,
+    Mret,
+    RiskShareSpec,
+)
 from quasimarket.stress.distributions import Continuous, VolumeDistribution
 from quasimarket.vocabulary import BED_BASED_CURRENCIES, Currency, Pod
 
 __all__ = [
     "SCENARIO_FORMAT",
+    "AchievementRef",
+    "ActivityCap",
+    "AdjustmentSpec",
+    "AlignedPaymentIncentive",
+    "AllianceSpec",
+    "Blended",
+    "Block",
+    "Capitation",
+    "CapsAndCollars",
+    "CostAndVolume",
+    "CostPerCase",
+    "Cquin",
     "Design",
+    "Goal",
     "Line",
+    "LineDesign",
+    "Mret",
     "Party",
+    "RiskShareSpec",
     "Scenario",
     "Uncertainty",
     "check_references",
@@ -218,182 +252,17 @@ class Uncertainty(_Model):
 
 # -- designs -------------------------------------------------------------------------------
 
-AchievementRef = float | str
-"""A fixed achievement in [0, 1], or the name of an ``uncertainty.achievement`` source."""
-
-
-class Mret(_Model):
-    """Marginal rate emergency rule: above ``baseline_value`` only ``rate`` of the value is
-    paid (payment-rules.md A4 [V]: 30% in 2010/11–2014/15; 002@249400)."""
-
-    rule: Literal["mret"]
-    baseline_value: float | None = Field(default=None, ge=0)
-    rate: float = Field(ge=0, le=1)
-
-
-class Goal(_Model):
-    """A CQUIN goal: its weight (share of the CQUIN pot) and its achievement."""
-
-    weight: float = Field(ge=0, le=1)
-    achievement: AchievementRef = 1.0
-
-
-class Cquin(_Model):
-    """CQUIN: ``rate`` of the outturn value is available, earned by goals (A9 [V])."""
-
-    rule: Literal["cquin"]
-    rate: float = Field(ge=0, le=1)
-    goals: list[Goal] = Field(min_length=1)
-
-
-class ActivityCap(_Model):
-    """2011/12 activity cap: nothing paid above ``plan_value`` (002@249037)."""
-
-    rule: Literal["activity_cap"]
-    plan_value: float | None = Field(default=None, ge=0)
-
-
-AdjustmentSpec = Annotated[Mret | Cquin | ActivityCap, Field(discriminator="rule")]
-
-
-class _LineDesign(_Model):
-    adjustments: list[AdjustmentSpec] = Field(default_factory=list)
-
-
-class CostPerCase(_LineDesign):
-    """Every unit paid at the unit price (national tariff at line level is the same)."""
-
-    mechanism: Literal["cost_per_case", "national_tariff"]
-
-
-class Block(_LineDesign):
-    """A fixed annual sum regardless of activity (default: the planned value; 002@72285)."""
-
-    mechanism: Literal["block"]
-    annual_value: float | None = Field(default=None, ge=0)
-    monthly_profile: list[float] | None = None
-
-
-class CostAndVolume(_LineDesign):
-    """Base value up to a threshold volume, then ``marginal_rate`` × price (002@72285)."""
-
-    mechanism: Literal["cost_and_volume"]
-    base_value: float | None = Field(default=None, ge=0)
-    threshold_activity: float | None = Field(default=None, ge=0)
-    marginal_rate: float = Field(default=1.0, ge=0, le=1)
-
-
-class CapsAndCollars(_LineDesign):
-    """Fixed value inside an activity corridor, marginal adjustments outside (002@254164).
-
-    ``corridor`` (default 0.05, a [modelling note]: the seeds give no width) sets
-    collar = plan × (1 − corridor) and cap = plan × (1 + corridor) unless given.
-    """
-
-    mechanism: Literal["caps_and_collars"]
-    fixed_value: float | None = Field(default=None, ge=0)
-    collar_activity: float | None = Field(default=None, ge=0)
-    cap_activity: float | None = Field(default=None, ge=0)
-    corridor: float = Field(default=0.05, ge=0, lt=1)
-    marginal_rate: float = Field(default=1.0, ge=0, le=1)
-
-
-class Blended(_LineDesign):
-    """Fixed planned value plus ``variable_rate`` × (actual − planned value) (A6 [V])."""
-
-    mechanism: Literal["blended"]
-    planned_value: float | None = Field(default=None, ge=0)
-    variable_rate: float = Field(default=0.2, ge=0, le=1)
-
-
-class AlignedPaymentIncentive(_LineDesign):
-    """API: fixed element plus ``variable_rate`` × elective value vs threshold (A7 [V])."""
-
-    mechanism: Literal["aligned_payment_incentive"]
-    fixed_value: float | None = Field(default=None, ge=0)
-    elective_threshold_value: float | None = Field(default=None, ge=0)
-    variable_rate: float = Field(default=0.75, ge=0, le=1)
-    floor_value: float | None = None
-
-
-class Capitation(_LineDesign):
-    """Rate per weighted head plus outcome and contingency elements (case C, 002@272684)."""
-
-    mechanism: Literal["capitation"]
-    weighted_population: float = Field(gt=0)
-    rate_per_head: float = Field(ge=0)
-    outcome_share: float = Field(default=0.0, ge=0, le=1)
-    outcome_achievement: AchievementRef = 1.0
-    contingency_share: float = Field(default=0.0, ge=0, le=1)
-    contingency_released: AchievementRef = 0.0
-
-
-LineDesign = Annotated[
-    CostPerCase
-    | Block
-    | CostAndVolume
-    | CapsAndCollars
-    | Blended
-    | AlignedPaymentIncentive
-    | Capitation,
-    Field(discriminator="mechanism"),
-]
-
-
-class RiskShareSpec(_Model):
-    """Binary risk share per provider around the planned value (002@260736; A11 [K]).
-
-    Attributes:
-        band_edges: Deviation band edges as fractions of plan, increasing (e.g. [0.02, 0.05]).
-        provider_shares: Provider's share of the deviation in each band (len(edges) + 1).
-    """
-
-    band_edges: list[float] = Field(min_length=1)
-    provider_shares: list[float]
-
-    @model_validator(mode="after")
-    def _lengths(self) -> RiskShareSpec:
-        if len(self.provider_shares) != len(self.band_edges) + 1:
-            raise ValueError(
-                f"provider_shares needs {len(self.band_edges) + 1} values (one per band: "
-                f"len(band_edges) + 1), got {len(self.provider_shares)}"
-            )
-        return self
-
-
-class AllianceSpec(_Model):
-    """A multilateral gain/loss share (alliance agreement; case B, 002@273159–275,045).
-
-    Replaces the line payments of the partners' lines: the commissioner pays the envelope,
-    partners' costs are netted against it and the pool is shared by ``shares``.
-    """
-
-    commissioner: str
-    partners: list[str] = Field(min_length=1)
-    envelope_gbp: float = Field(gt=0)
-    shares: list[float]
-    exempt: list[str] = Field(default_factory=list)
-    outcome_pot_gbp: float = Field(default=0.0, ge=0)
-    outcome_achievement: AchievementRef = 1.0
-    step_in_threshold: float | None = Field(default=None, ge=0)
-    year_index: int = Field(default=1, ge=1)
-    service_development_gbp: float = Field(default=0.0, ge=0)
-    provider_split: float = Field(default=0.5, ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _lengths(self) -> AllianceSpec:
-        if len(self.shares) != len(self.partners):
-            raise ValueError(
-                f"shares needs one value per partner ({len(self.partners)}), got {len(self.shares)}"
-            )
-        return self
-
 
 class Design(_Model):
     """One contract design: a mechanism for every line, and optional contract-level terms.
 
     ``lines`` is keyed by line id; the key ``"*"`` gives the design for every line not
-    listed. Alternatively ``contract`` gives a contract whose lines become the design (see
+    listed. The terms of a line (:data:`LineDesign`, with its ``adjustments``), the
+    ``risk_share`` and the ``alliance`` are the contract's own terms models, derived for a
+    scenario (:mod:`quasimarket.stress.design_terms`: terms left out come from the line's
+    plan; achievements may name an ``uncertainty.achievement`` source).
+
+    Alternatively ``contract`` gives a contract whose lines become the design (see
     :mod:`quasimarket.stress.from_contract`; ``ignore_rules`` drops record-level rules and
     sections knowingly): the path of a ``quasimarket.contract/1`` file (relative to the
     scenario file), a ``[designs.contract]`` table in the same schema, or (from Python,
@@ -695,19 +564,7 @@ def check_references(scenario: Scenario, *, file: str | None = None) -> None:
         for key, spec in design.lines.items():
             if key != "*" and key not in line_ids:
                 raise _unknown("line", key, line_ids, file=file, location=f"{base}.lines.{key}")
-            refs: list[tuple[str, AchievementRef]] = []
-            if isinstance(spec, Capitation):
-                refs += [
-                    ("outcome_achievement", spec.outcome_achievement),
-                    ("contingency_released", spec.contingency_released),
-                ]
-            for a, adj in enumerate(spec.adjustments):
-                if isinstance(adj, Cquin):
-                    refs += [
-                        (f"adjustments[{a}].goals[{g}].achievement", goal.achievement)
-                        for g, goal in enumerate(adj.goals)
-                    ]
-            for field, ref in refs:
+            for field, ref in spec.achievement_refs():
                 _check_achievement(ref, achievements, file, f"{base}.lines.{key}.{field}")
         missing = [lid for lid in line_ids if lid not in design.lines and "*" not in design.lines]
         if missing and design.alliance is None:
@@ -741,9 +598,8 @@ def check_references(scenario: Scenario, *, file: str | None = None) -> None:
                         expected="codes listed in partners",
                         fix="add it to partners or remove it from exempt",
                     )
-            _check_achievement(
-                alliance.outcome_achievement, achievements, file, f"{where}.outcome_achievement"
-            )
+            for field, ref in alliance.achievement_refs():
+                _check_achievement(ref, achievements, file, f"{where}.{field}")
             listed = [
                 line.id
                 for line in scenario.lines
@@ -870,6 +726,9 @@ def parse_scenario(
     for k, contract in contracts.items():
         scenario.designs[k]._loaded = contract
     check_references(scenario, file=source)
+    from quasimarket.stress.design_contracts import assumption_notes
+
+    scenario.notes.extend(n for n in assumption_notes(scenario) if n not in scenario.notes)
     return scenario
 
 
