@@ -22,7 +22,7 @@ UncertaintyOption = Annotated[
     Path | None,
     typer.Option(
         "--uncertainty",
-        help="With --contract: TOML with the scenario's [uncertainty] table (default: the "
+        help="With --contract: TOML with the scenario's uncertainty table (default: the "
         "built-in default volume uncertainty, noted in the results).",
     ),
 ]
