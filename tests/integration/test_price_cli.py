@@ -564,3 +564,35 @@ def test_refused_rule_combinations(
     assert message in flat
     assert "fix:" in flat
     assert not out.exists()
+
+
+def test_out_never_replaces_the_users_files(
+    setup: tuple[Path, Path], cli: Cli, tmp_path: Path
+) -> None:
+    """`--out` onto a folder of the user's files, or onto a file, is refused before any work
+    (exit 2) and leaves everything as it was; an earlier pricing output is replaced."""
+    contract, activity = setup
+    mine = tmp_path / "mywork"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("years of work", encoding="utf-8")
+    code, _text, err = cli("price", str(contract), str(activity), "--out", str(mine))
+    assert code == 2
+    assert "thesis.docx" in err
+    assert "refusing to replace" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in mine.iterdir()) == ["thesis.docx"]
+    assert (mine / "thesis.docx").read_text(encoding="utf-8") == "years of work"
+
+    before = activity.read_bytes()
+    code, _text, err = cli("price", str(contract), str(activity), "--out", str(activity))
+    assert code == 2
+    assert "is a file" in err
+    assert activity.read_bytes() == before
+
+    out = tmp_path / "priced"
+    for _ in range(2):  # a second run replaces the first run's output
+        code, _text, err = cli("price", str(contract), str(activity), "--out", str(out))
+        assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["statement.csv", "records.parquet", "totals.json"]
+    )

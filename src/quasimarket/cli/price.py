@@ -106,9 +106,11 @@ def price_command(
     from quasimarket.contracts import load_contract
     from quasimarket.payment.input_files import load_performance
     from quasimarket.pricing import price
-    from quasimarket.pricing.report import summary_payload, write_outputs
+    from quasimarket.pricing.report import check_output_folder, summary_payload, write_outputs
     from quasimarket.tariff import TariffTable, load_tariff
 
+    if out is not None:
+        check_output_folder(out)  # before any work: never replace the user's own files
     terms = load_contract(contract)
     table = load_activity(activity)
     achieved = _achievement(achievement, terms) if achievement is not None else None
