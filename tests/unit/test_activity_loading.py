@@ -117,6 +117,29 @@ def test_bad_rows_are_named(change, message, where) -> None:  # type: ignore[no-
     assert err.value.fix
 
 
+@pytest.mark.parametrize(
+    ("yes", "no"), [(1, 0), ("Y", "N"), ("yes", "no"), ("TRUE", "false"), ("1.0", "0.0")]
+)
+def test_yes_no_columns_read_every_usual_coding(yes: object, no: object) -> None:
+    flags = [True, False, False, True]
+    frame = sus_frame().assign(bpt_met=[yes if f else no for f in flags])
+    np.testing.assert_array_equal(ActivityTable.from_frame(frame).bpt_met, flags)
+
+
+def test_a_blank_yes_no_cell_takes_the_schema_default() -> None:
+    frame = sus_frame().assign(bpt_met=["Y", None, "", "N"], top_up_eligible=[None, "N", "", 0])
+    table = ActivityTable.from_frame(frame)
+    np.testing.assert_array_equal(table.bpt_met, [True, False, False, False])
+    np.testing.assert_array_equal(table.top_up_eligible, [True, False, True, False])
+
+
+def test_a_value_that_is_not_yes_or_no_is_named() -> None:
+    frame = sus_frame().assign(bpt_met=["Y", "perhaps", "N", "N"])
+    with pytest.raises(InputError, match="'perhaps'") as err:
+        ActivityTable.from_frame(frame)
+    assert "bpt_met, rows 3" in str(err.value.location)
+
+
 def test_explicit_link_to_unknown_record() -> None:
     frame = sus_frame().assign(readmission_of=[None, "S9", None, None])
     with pytest.raises(InputError, match="S9"):

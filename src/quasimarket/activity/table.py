@@ -240,15 +240,33 @@ def _factorize(
     return codes_arr, tuple(labels)
 
 
-def _bool(frame: pd.DataFrame, column: str, default: bool) -> BoolArray:
+_TRUE = ("true", "t", "yes", "y", "1", "1.0")
+_FALSE = ("false", "f", "no", "n", "0", "0.0")
+
+
+def _bool(frame: pd.DataFrame, column: str, default: bool, *, file: str) -> BoolArray:
+    """A yes/no column: true/false, yes/no, Y/N, 1/0 (any case); a blank cell is *default*
+    (the schema's default for the column)."""
     if column not in frame.columns:
         return np.full(len(frame), default, dtype=bool)
     values = frame[column]
     if values.dtype == bool:
-        return values.to_numpy()
+        return np.array(values.to_numpy(), dtype=bool)  # a copy: the caller's frame stays
     text = values.astype("string").str.strip().str.lower()
-    out = text.isin(["true", "t", "yes", "y", "1", "1.0"]).to_numpy(dtype=bool, na_value=False)
+    out = np.array(text.isin(_TRUE).to_numpy(dtype=bool, na_value=False), dtype=bool)
     blank = text.isna().to_numpy() | (text == "").to_numpy(dtype=bool, na_value=True)
+    bad = ~(out | blank | text.isin(_FALSE).to_numpy(dtype=bool, na_value=False))
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise InputError(
+            f"column '{column}' has {rows.size:,} value(s) that are not yes/no: "
+            + summarise_items(repr(str(v)) for v in values.iloc[rows[:5]]),
+            file=file,
+            location=f"{column}, {_rows(bad)}",
+            expected="true/false, yes/no, Y/N or 1/0 (any case), or blank for "
+            f"{'true' if default else 'false'}",
+            fix=f"recode column '{column}' as yes/no values",
+        )
     out[blank] = default
     return out
 
@@ -498,11 +516,11 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
         else np.ones(n, dtype=np.int8)
     )
 
-    self_discharge = _bool(frame, "self_discharge", False)
+    self_discharge = _bool(frame, "self_discharge", False, file=file)
     if "discharge_method" in frame.columns:
         meth = frame["discharge_method"].astype("string").str.strip()
         self_discharge |= meth.isin(schema.SELF_DISCHARGE_DISMETH).to_numpy(dtype=bool)
-    transfer = _bool(frame, "transfer_in", False)
+    transfer = _bool(frame, "transfer_in", False, file=file)
     if "admission_source" in frame.columns:
         src = frame["admission_source"].astype("string").str.strip()
         transfer |= src.isin(schema.TRANSFER_ADMISORC).to_numpy(dtype=bool)
@@ -526,12 +544,12 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
         month=month,
         fy_start=fy,
         ae_dept_type=ae_type.astype(np.int8, copy=False),
-        bpt_met=_bool(frame, "bpt_met", False),
-        top_up_eligible=_bool(frame, "top_up_eligible", True),
+        bpt_met=_bool(frame, "bpt_met", False, file=file),
+        top_up_eligible=_bool(frame, "top_up_eligible", True, file=file),
         readmission_of=np.full(n, -1, dtype=np.int64),
         self_discharge=self_discharge,
         transfer_in=transfer,
-        cross_border=_bool(frame, "cross_border", False),
+        cross_border=_bool(frame, "cross_border", False, file=file),
         day=day.astype(np.int32),
         line=line,
         line_ids=line_ids,
