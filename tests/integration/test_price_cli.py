@@ -576,6 +576,7 @@ def test_out_never_replaces_the_users_files(
     mine.mkdir()
     (mine / "thesis.docx").write_text("years of work", encoding="utf-8")
     code, _text, err = cli("price", str(contract), str(activity), "--out", str(mine))
+    err = " ".join(err.split())  # the message wraps at the terminal width
     assert code == 2
     assert "thesis.docx" in err
     assert "refusing to replace" in err
@@ -586,7 +587,7 @@ def test_out_never_replaces_the_users_files(
     before = activity.read_bytes()
     code, _text, err = cli("price", str(contract), str(activity), "--out", str(activity))
     assert code == 2
-    assert "is a file" in err
+    assert "is a file" in " ".join(err.split())
     assert activity.read_bytes() == before
 
     out = tmp_path / "priced"
@@ -596,3 +597,33 @@ def test_out_never_replaces_the_users_files(
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["statement.csv", "records.parquet", "totals.json"]
     )
+
+
+def test_prices_are_the_contracts_year_by_default(setup: tuple[Path, Path], cli: Cli) -> None:
+    """With no --tariff, a 2016/17 contract is priced at the 2016/17 catalogue, not today's."""
+    from quasimarket.activity import load_activity
+    from quasimarket.contracts import load_contract
+    from quasimarket.economy import small_economy
+    from quasimarket.pricing import price
+    from quasimarket.tariff import TariffTable
+
+    contract, activity = setup
+    code, text, err = cli("price", str(contract), str(activity), "--json")
+    assert code == 0, err
+    payload = json.loads(text)
+    assert payload["tariff"].startswith("2016/17 price catalogue")
+    terms, table = load_contract(contract), load_activity(activity)
+
+    def formal(year: str) -> float:
+        prices = TariffTable.from_economy(small_economy(year=year))
+        return float(price(terms, table, prices).totals()["formal_gbp"])
+
+    assert payload["totals"]["formal_gbp"] == pytest.approx(formal("2016/17"), abs=0.01)
+    assert abs(formal("2025/26") - formal("2016/17")) > 1.0  # the years' prices differ
+
+
+def test_web_service_prices_at_the_contracts_year() -> None:
+    from quasimarket.web import service
+
+    assert service.tariff(0, "2016/17").source.startswith("2016/17 price catalogue")
+    assert service.tariff(0, "2025/26").source.startswith("2025/26 price catalogue")

@@ -19,8 +19,8 @@ activity_app = typer.Typer(help="Activity data: generate synthetic activity.", n
 def _economy(name: str, seed: int, year: str | None) -> Any:
     from quasimarket.economy import small_economy, synthetic_economy
 
-    if name == "small":
-        return small_economy(seed=seed)
+    if name == "small":  # priced at the contract's year, as every economy is
+        return small_economy(seed=seed, year=year or "2025/26")
     if name == "england":
         return synthetic_economy(seed=seed, year=year or "2025/26")
     raise ConfigError(

@@ -317,7 +317,7 @@ class TariffTable:
             ae=t.get("ae"),
             mff=t.get("mff"),
             top_up=t.get("top_up"),
-            source=f"price catalogue of {economy.name}",
+            source=f"{economy.year} price catalogue of {economy.name}",
         )
 
     # -- look-ups ----------------------------------------------------------------------------

@@ -64,10 +64,11 @@ def economy(seed: int = 0) -> Economy:
         return _economy(seed)
 
 
-def tariff(seed: int = 0) -> TariffTable:
-    """The synthetic price catalogue of the built-in economy (built once, by one thread)."""
+def tariff(seed: int = 0, year: str = "2025/26") -> TariffTable:
+    """The synthetic price catalogue of the built-in economy for *year* (built once, by one
+    thread): a contract is priced at its own year's prices."""
     with _build_lock:
-        return _tariff(seed)
+        return _tariff(seed, str(year))
 
 
 @lru_cache(maxsize=4)
@@ -122,9 +123,9 @@ def _real(path: str) -> Economy:
     return load_real_economy(path)
 
 
-@lru_cache(maxsize=4)
-def _tariff(seed: int) -> TariffTable:
-    return TariffTable.from_economy(_economy(seed))
+@lru_cache(maxsize=8)
+def _tariff(seed: int, year: str) -> TariffTable:
+    return TariffTable.from_economy(small_economy(seed=seed, year=year))
 
 
 def check_activity_upload(filename: str, data: bytes) -> str:
@@ -293,7 +294,8 @@ def _price(
     # Any: price() takes these objects from the payment pipeline change (issue 10)
     achieved: Any = achievement
     performed: Any = performance
-    return price(contract, table, tariff(economy_seed), achievement=achieved, performance=performed)
+    prices = tariff(economy_seed, str(contract.year))
+    return price(contract, table, prices, achievement=achieved, performance=performed)
 
 
 def summary(workspace: Workspace, pricing_id: str) -> dict[str, Any]:
