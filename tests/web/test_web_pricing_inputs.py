@@ -25,7 +25,7 @@ def _direct(achievement: Any = None, performance: Any = None) -> tuple[Any, int]
     from quasimarket.tariff import TariffTable
 
     contract = parse_contract(ACUTE.read_text(encoding="utf-8"))
-    eco = small_economy(seed=0)
+    eco = small_economy(seed=0, year=str(contract.year))  # priced at its own year
     frame = synthetic_activity_for_contract(contract, eco, n_records=N_RECORDS, seed=SEED)
     table = ActivityTable.from_frame(frame)
     ach: Any = None if achievement is None else parse_achievement(achievement, contract)

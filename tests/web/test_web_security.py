@@ -264,7 +264,8 @@ def test_uploaded_activity_is_priced_like_the_engine(client: Any, csrf: Any) -> 
     from quasimarket.tariff import TariffTable
 
     text = contract_template("national_tariff")
-    contract, eco = parse_contract(text), small_economy(seed=0)
+    contract = parse_contract(text)
+    eco = small_economy(seed=0, year=str(contract.year))  # priced at its own year
     frame = synthetic_activity_for_contract(contract, eco, n_records=250, seed=9)
     upload = ("my activity.csv", frame.to_csv(index=False).encode(), "text/csv")
     form = {"csrf_token": csrf(client)["X-CSRF-Token"], "action": "price", "text": text}

@@ -58,10 +58,10 @@ _cache_lock = threading.Lock()
 _build_lock = threading.Lock()
 
 
-def economy(seed: int = 0) -> Economy:
-    """The built-in small synthetic economy (built once, by one thread)."""
+def economy(seed: int = 0, year: str = "2025/26") -> Economy:
+    """The built-in small synthetic economy of *year* (built once, by one thread)."""
     with _build_lock:
-        return _economy(seed)
+        return _economy(seed, str(year))
 
 
 def tariff(seed: int = 0, year: str = "2025/26") -> TariffTable:
@@ -71,9 +71,9 @@ def tariff(seed: int = 0, year: str = "2025/26") -> TariffTable:
         return _tariff(seed, str(year))
 
 
-@lru_cache(maxsize=4)
-def _economy(seed: int) -> Economy:
-    return small_economy(seed=seed)
+@lru_cache(maxsize=8)
+def _economy(seed: int, year: str = "2025/26") -> Economy:
+    return small_economy(seed=seed, year=year)
 
 
 #: Economies the economy view can show.
@@ -125,7 +125,7 @@ def _real(path: str) -> Economy:
 
 @lru_cache(maxsize=8)
 def _tariff(seed: int, year: str) -> TariffTable:
-    return TariffTable.from_economy(small_economy(seed=seed, year=year))
+    return TariffTable.from_economy(_economy(seed, year))
 
 
 def check_activity_upload(filename: str, data: bytes) -> str:
@@ -228,7 +228,10 @@ def price_contract(
             activity_file = raw.name
         else:
             frame = synthetic_activity_for_contract(
-                contract, economy(economy_seed), n_records=n_records, seed=activity_seed
+                contract,
+                economy(economy_seed, str(contract.year)),
+                n_records=n_records,
+                seed=activity_seed,
             )
             frame.to_parquet(tmp / "activity.parquet", index=False)
             table = ActivityTable.from_frame(frame, file="generated activity")
