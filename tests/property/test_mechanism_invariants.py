@@ -30,6 +30,7 @@ from quasimarket.mechanisms import (
     sanctions,
     settlement,
 )
+from quasimarket.structure import payment_rules
 
 pytestmark = pytest.mark.property
 
@@ -272,7 +273,8 @@ DRAW_CASES: list[
         "blended",
         blended.blended_payment,
         lambda g: {"actual_value": _u(g, 0, 1e7), "planned_value": _u(g, 0, 1e7)},
-        {},
+        # the calendar's 2019/20 rate (payment-rules.md A6 [V]); mechanisms keep no default
+        {"variable_rate": payment_rules("2019/20").blended_variable_rate.value},
     ),
     (
         "api",
@@ -283,7 +285,8 @@ DRAW_CASES: list[
             "elective_threshold_value": _u(g, 0, 1e7),
             "floor_value": _u(g, 0, 1e8),
         },
-        {},
+        # the calendar's 2022/23 rate (payment-rules.md A7 [V])
+        {"variable_rate": payment_rules("2022/23").api_variable_rate.value},
     ),
     (
         "capitation",

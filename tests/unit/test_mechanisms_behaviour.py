@@ -91,17 +91,48 @@ def test_blended_rate_zero_is_a_block_and_one_is_cost_per_case() -> None:
 
 
 def test_api_floor_only_binds_below_it() -> None:
+    from quasimarket.structure import payment_rules
+
     result = blended.aligned_payment_incentive(
-        [50.0, 150.0], fixed_value=1000.0, elective_threshold_value=100.0, floor_value=990.0
+        [50.0, 150.0],
+        fixed_value=1000.0,
+        elective_threshold_value=100.0,
+        variable_rate=payment_rules("2022/23").api_variable_rate.value,
+        floor_value=990.0,
     )
     # 1000 + 0.75 × (50 − 100) = 962.5 → floored at 990; 1000 + 0.75 × 50 = 1037.5 unchanged
     np.testing.assert_allclose(result.payment, [990.0, 1037.5])
     np.testing.assert_allclose(result.variable, [-10.0, 37.5])
 
 
-def test_api_rate_calendar() -> None:
-    assert blended.API_VARIABLE_RATE_BY_YEAR["2022/23"] == 0.75
-    assert blended.API_VARIABLE_RATE_BY_YEAR["2023/24"] == 1.0
+def test_blended_and_api_dated_rates_come_from_the_payment_rule_calendar() -> None:
+    from quasimarket.structure import payment_rules
+
+    # The calendar is the only source of these dated rates (the mechanism module keeps none).
+    assert not hasattr(blended, "API_VARIABLE_RATE_BY_YEAR")
+    assert not hasattr(blended, "BLENDED_VARIABLE_RATE")
+    # payment-rules.md A6 [V: hsj 7026392]: 20% of the national price, 2019/20 only
+    rules = payment_rules("2019/20").blended_variable_rate
+    assert (rules.value, rules.status) == (0.2, "V")
+    assert payment_rules("2018/19").blended_variable_rate.value is None
+    assert payment_rules("2020/21").blended_variable_rate.value is None
+    # payment-rules.md A7: 75% in 2022/23 [V: hfma 13 Jan 2022]; 100% from 2023/24
+    # [V: england.nhs.uk/pay-syst/nhs-payment-scheme; hfma 16 Jun 2023]
+    api = payment_rules("2022/23").api_variable_rate
+    assert (api.value, api.status) == (0.75, "V")
+    for year in ("2023/24", "2024/25", "2025/26"):
+        api = payment_rules(year).api_variable_rate
+        assert (api.value, api.status) == (1.0, "V"), year
+    assert payment_rules("2021/22").api_variable_rate.value is None
+
+
+def test_blended_and_api_need_the_rate_given() -> None:
+    with pytest.raises(TypeError, match="variable_rate"):
+        blended.blended_payment(1.0, planned_value=1.0)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="variable_rate"):
+        blended.aligned_payment_incentive(  # type: ignore[call-arg]
+            1.0, fixed_value=1.0, elective_threshold_value=1.0
+        )
 
 
 def test_mret_and_cquin_dated_rates_come_from_the_payment_rule_calendar() -> None:

@@ -23,22 +23,40 @@ from quasimarket.financial_year import FinancialYear
 
 __all__ = ["FALLBACKS", "calendar_value", "fill_defaults", "payment_rules_for"]
 
-#: Values used when the calendar has none for the year (the rule was not the national default
-#: that year, but a contract may still use the mechanism locally): (name, field) -> value,
-#: source, status.
-FALLBACKS: dict[tuple[str, str], tuple[Any, str, str]] = {
-    ("blended", "variable_rate"): (
-        0.2,
-        "payment-rules.md A6 [V: hsj 7026392; hfma 5 Nov 2019] (2019/20 national design value)",
-        "V",
-    ),
-    ("aligned_payment_incentive", "variable_rate"): (
-        0.75,
-        "payment-rules.md A7 [V: hfma 13 Jan 2022] (2022/23 value)",
-        "V",
-    ),
-    ("national_tariff", "rsse_min_age"): (19, "payment-rules.md A1 [K]", "K"),
+#: Calendar years whose value stands in when the contract year's calendar has none (the rule
+#: was not the national default that year, but a contract may still use the mechanism
+#: locally): (name, field) -> (calendar field, design year). The value itself is read from
+#: the calendar, so no dated rate is kept here.
+_FALLBACK_YEARS: dict[tuple[str, str], tuple[str, str]] = {
+    # the 2019/20 national design value, 20% (payment-rules.md A6 [V])
+    ("blended", "variable_rate"): ("blended_variable_rate", "2019/20"),
+    # the 2022/23 value, 75% (payment-rules.md A7 [V]); unused while the API is refused
+    # outside the years it was in force
+    ("aligned_payment_incentive", "variable_rate"): ("api_variable_rate", "2022/23"),
+    # every calendar year has an RSSE minimum age (payment-rules.md A1 [K])
+    ("national_tariff", "rsse_min_age"): ("rsse_min_age", "2025/26"),
 }
+
+
+def _fallbacks() -> dict[tuple[str, str], tuple[Any, str, str]]:
+    from quasimarket.structure import payment_rules
+
+    out: dict[tuple[str, str], tuple[Any, str, str]] = {}
+    for key, (field, year) in _FALLBACK_YEARS.items():
+        sourced = getattr(payment_rules(year), field)
+        if sourced.value is None:  # pragma: no cover - the calendar data says otherwise
+            raise AssertionError(f"payment-rule calendar has no {field} in {year}")
+        out[key] = (
+            sourced.value,
+            f"{sourced.source} (payment-rule calendar, {field} of {year})",
+            str(sourced.status),
+        )
+    return out
+
+
+#: Values used when the calendar has none for the year: (name, field) -> value, source,
+#: status, each taken from the calendar year in :data:`_FALLBACK_YEARS`.
+FALLBACKS: dict[tuple[str, str], tuple[Any, str, str]] = _fallbacks()
 
 
 def payment_rules_for(year: FinancialYear) -> Any:

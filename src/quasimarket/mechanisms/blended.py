@@ -29,24 +29,17 @@ from quasimarket.mechanisms.registry import register
 API_ELECTIVE_SCOPE: tuple[str, ...] = ("day_case", "elective", "op_procedure", "op_first")
 
 __all__ = [
-    "API_VARIABLE_RATE_BY_YEAR",
-    "BLENDED_VARIABLE_RATE",
     "Blended",
     "aligned_payment_incentive",
     "blended_payment",
 ]
 
-#: payment-rules.md A6 [V: hsj 7026392]: 20% of the national price, 2019/20.
-BLENDED_VARIABLE_RATE = 0.2
-
-#: payment-rules.md A7: 75% in 2022/23 [V: hfma 13 Jan 2022]; 100% from 2023/24
-#: [V: england.nhs.uk/pay-syst/nhs-payment-scheme; hfma 16 Jun 2023].
-API_VARIABLE_RATE_BY_YEAR: dict[str, float] = {
-    "2022/23": 0.75,
-    "2023/24": 1.0,
-    "2024/25": 1.0,
-    "2025/26": 1.0,
-}
+# The dated rates (blended 20% in 2019/20; API 75% in 2022/23, 100% from 2023/24) are not
+# kept here: they come only from the payment-rule calendar,
+# ``quasimarket.structure.payment_rules(year).blended_variable_rate`` and
+# ``.api_variable_rate`` (payment-rules.md A6/A7), and reach these functions through the
+# contract's default resolution (``quasimarket.contracts.defaults``). Every caller passes
+# ``variable_rate`` explicitly.
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +64,7 @@ def blended_payment(
     actual_value: npt.ArrayLike,
     *,
     planned_value: npt.ArrayLike,
-    variable_rate: npt.ArrayLike = BLENDED_VARIABLE_RATE,
+    variable_rate: npt.ArrayLike,
 ) -> Blended:
     """Blended payment: fixed on plan, plus ``variable_rate`` of the value above or below plan.
 
@@ -80,7 +73,8 @@ def blended_payment(
     Args:
         actual_value: Value of activity delivered at national prices × MFF, £.
         planned_value: Value of planned activity at the same prices, £ (the fixed element).
-        variable_rate: Share of the price paid for the difference, in [0, 1]; default 0.2.
+        variable_rate: Share of the price paid for the difference, in [0, 1] (required: the
+            calendar's ``blended_variable_rate``, 0.2 in 2019/20, payment-rules.md A6 [V]).
 
     Returns:
         :class:`Blended`; ``adjustment = payment − actual_value`` (vs full tariff).
@@ -111,7 +105,7 @@ def aligned_payment_incentive(
     *,
     fixed_value: npt.ArrayLike,
     elective_threshold_value: npt.ArrayLike,
-    variable_rate: npt.ArrayLike = 0.75,
+    variable_rate: npt.ArrayLike,
     floor_value: npt.ArrayLike | None = None,
 ) -> Blended:
     """Aligned payment and incentive: fixed element plus a variable element on elective activity.
@@ -125,8 +119,9 @@ def aligned_payment_incentive(
             threshold (and for non-elective activity, CQUIN and expected BPT).
         elective_threshold_value: Elective value funded inside the fixed element, £ (2022/23:
             104% of 2019/20 value; 2023/24+: 0, all elective activity is variable).
-        variable_rate: Share of unit price paid or recovered around the threshold, in [0, 1]:
-            0.75 in 2022/23, 1.0 from 2023/24 (:data:`API_VARIABLE_RATE_BY_YEAR`).
+        variable_rate: Share of unit price paid or recovered around the threshold, in [0, 1]
+            (required: the calendar's ``api_variable_rate``, 0.75 in 2022/23 and 1.0 from
+            2023/24, payment-rules.md A7 [V]).
         floor_value: Optional lowest total payment, £. 2022/23 floored under-delivery
             deductions at 75% of the initial ERF allocation, so the floor is
             ``fixed_value − 0.25 × ERF allocation`` [modelling note on how to express it].
