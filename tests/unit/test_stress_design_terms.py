@@ -338,10 +338,10 @@ def test_risk_share_is_checked_by_the_contract_model_when_read() -> None:
         )
     assert "provider_shares has 1 values but there are 2 bands" in info.value.problem
     assert info.value.file == "s.toml"
-    with pytest.raises(ConfigError, match="plan_value: unknown key"):
+    with pytest.raises(ConfigError, match="plan_valu: unknown key"):
         _scenario(
             {"mechanism": "block"},
-            risk_share={"band_edges": [0.02], "provider_shares": [1, 0], "plan_value": 1.0},
+            risk_share={"band_edges": [0.02], "provider_shares": [1, 0], "plan_valu": 1.0},
         )
 
 
@@ -397,3 +397,38 @@ def test_notes_go_when_the_scenario_states_the_values() -> None:
     assert any(
         "1 line(s) with no pod priced as non_elective because MRET applies (a)" in n for n in notes
     ), notes
+
+
+def test_a_risk_share_plan_value_over_several_pairs_is_refused() -> None:
+    """A scenario's own design shares risk per commissioner-provider pair, so one plan_value
+    for two pairs has no meaning: compiling it is refused, naming the field."""
+    from quasimarket.stress.engine import compile_scenario
+    from quasimarket.stress.scenario import parse_scenario
+
+    line = {"commissioner": "C", "planned_activity": 100, "unit_price_gbp": 10}
+    scenario = parse_scenario(
+        {
+            "name": "two pairs",
+            "draws": 10,
+            "parties": [
+                {"code": "C", "role": "commissioner"},
+                {"code": "P1", "role": "provider"},
+                {"code": "P2", "role": "provider"},
+            ],
+            "lines": [{**line, "id": "a", "provider": "P1"}, {**line, "id": "b", "provider": "P2"}],
+            "designs": [
+                {
+                    "name": "shared",
+                    "lines": {"*": {"mechanism": "cost_per_case"}},
+                    "risk_share": {
+                        "band_edges": [0.05],
+                        "provider_shares": [1.0, 0.5],
+                        "plan_value": 2000.0,
+                    },
+                }
+            ],
+        }
+    )
+    with pytest.raises(ConfigError, match="plan_value") as err:
+        compile_scenario(scenario)
+    assert "risk_share.plan_value" in str(err.value.location)

@@ -477,7 +477,8 @@ def _sanctions(
     lines = contract.lines
     if not any(line.adjustments_of("sanctions") for line in lines):
         return
-    revenue = units.line_sum(units.value).copy()
+    # the line's revenue so far, with money no unit carries (a block month with no records)
+    revenue = np.array(units.formal_by_line(), dtype=np.float64)
     adj = np.zeros_like(revenue)
     any_rule = False
     for li, line in enumerate(lines):

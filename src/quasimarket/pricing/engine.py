@@ -78,6 +78,9 @@ TARIFF_MECHANISMS = frozenset({"national_tariff", "blended", "aligned_payment_in
 LOCAL_PRICE_MECHANISMS = frozenset(
     {"local_price", "cost_per_case", "cost_and_volume", "caps_and_collars"}
 )
+#: GP practice payments paid per unit of their currency (weighted head, QOF point, unit of
+#: service): a record is one unit, valued by the mechanism's own function at one unit.
+PRACTICE_UNIT_MECHANISMS = frozenset({"gms_global_sum", "qof", "enhanced_services"})
 
 
 def price(
@@ -521,8 +524,17 @@ def _line_setup(contract: Contract, table: ActivityTable, tariff: TariffTable | 
             top_override[li] = float(terms.top_up_pct)
         if getattr(terms, "rsse_min_age", None) is not None:
             age_min[li] = float(terms.rsse_min_age)
-        if line.mechanism in LOCAL_PRICE_MECHANISMS:
+        if line.mechanism in LOCAL_PRICE_MECHANISMS | PRACTICE_UNIT_MECHANISMS:
             local_unit[li] = _local_unit_price(line)
+        elif line.mechanism == "locally_agreed_sum":
+            raise ConfigError(
+                f"line '{line.id}': a locally agreed sum (PMS/APMS) is a fixed annual sum, "
+                "not a price per record",
+                location=f"lines.{line.id}.mechanism",
+                expected="a mechanism that prices activity records",
+                fix='write the agreed sum as a block line (mechanism = "block", '
+                "annual_value = the agreed sum) to price it against activity",
+            )
     readm_line = np.array([bool(line.adjustments_of("readmissions")) for line in lines], bool)
     window = -1
     for with_rule in np.flatnonzero(readm_line):
@@ -564,12 +576,18 @@ def _unit_prices(contract: Contract, setup: LineSetup, cells: CellPass, work: Un
         for li, line in enumerate(lines):
             if setup.tariff_line[li]:
                 _record(work, line, "tariff_gbp", "national_tariff")
-    local = [li for li, line in enumerate(lines) if line.mechanism in LOCAL_PRICE_MECHANISMS]
+    local = [
+        li
+        for li, line in enumerate(lines)
+        if line.mechanism in LOCAL_PRICE_MECHANISMS | PRACTICE_UNIT_MECHANISMS
+    ]
     if local:
         for li in local:
             line = lines[li]
             if line.mechanism == "local_price":
                 rule, title = _LOCAL_PRICE_RULES[getattr(line.terms, "method", "agreed")]
+            elif line.mechanism in PRACTICE_UNIT_MECHANISMS:
+                rule, title = line.mechanism, "GP practice payment per unit (the line's terms)"
             else:  # cost per case, cost and volume, caps and collars: the terms' unit price
                 rule, title = line.mechanism, "Local price per unit (the line's agreed price)"
             _record(work, line, "local_price_gbp", rule, title=title)
@@ -598,6 +616,10 @@ def _local_unit_price(line: ServiceLine) -> float:
         if method == "benchmark":
             return float(local_price.benchmark_price(**terms.kwargs()))
         return float(local_price.costing_price(**terms.kwargs()))
+    if mech in PRACTICE_UNIT_MECHANISMS:  # the mechanism's payment for one unit
+        from quasimarket.mechanisms import REGISTRY
+
+        return float(REGISTRY[mech].function(1.0, **terms.kwargs()).payment)
     return float(terms.price)
 
 

@@ -75,10 +75,32 @@ def design_contracts(scenario: Scenario, design: Design) -> list[DesignContract]
             allied.append(i)
         else:
             groups.setdefault((line.commissioner, line.provider), []).append(i)
-    out = [
-        _contract(scenario, design, rows, commissioners=[comm], providers=[prov])
-        for (comm, prov), rows in sorted(groups.items())
-    ]
+    if design.contract is not None and groups:
+        # taken from a contract: priced as that one contract (its risk share spans its lines)
+        rows = sorted(i for group in groups.values() for i in group)
+        out = [
+            _contract(
+                scenario,
+                design,
+                rows,
+                commissioners=sorted({comm for comm, _ in groups}),
+                providers=sorted({prov for _, prov in groups}),
+            )
+        ]
+    else:
+        share = design.risk_share
+        if share is not None and share.plan_value is not None and len(groups) > 1:
+            raise ConfigError(
+                f"design '{design.name}': a risk share plan_value with {len(groups)} "
+                "commissioner-provider pairs",
+                location=f"design '{design.name}': risk_share.plan_value",
+                expected="no plan_value (each pair's planned value), or a design with one pair",
+                fix="remove plan_value, or take the design from a contract file",
+            )
+        out = [
+            _contract(scenario, design, rows, commissioners=[comm], providers=[prov])
+            for (comm, prov), rows in sorted(groups.items())
+        ]
     if alliance is not None:
         out.append(
             _contract(
@@ -174,7 +196,15 @@ def _contract(
     alliance = design.alliance
     partners: tuple[str, ...] = ()
     if design.risk_share is not None and not (alliance and providers == list(alliance.partners)):
-        data["risk_share"] = design.risk_share.contract_data()
+        share = design.risk_share.contract_data()
+        ids = {entry["id"] for entry in lines}
+        scope = [i for i in share.get("lines") or () if i in ids]
+        if share.get("lines") and not scope:
+            pass  # the risk share names none of this contract's lines
+        else:
+            if scope:
+                share["lines"] = scope
+            data["risk_share"] = share
     if alliance is not None and providers == list(alliance.partners):
         partners = tuple(alliance.partners)
         data["form"] = "alliance_agreement"

@@ -653,16 +653,13 @@ class RiskShareSpec(
     derive(  # type: ignore[misc]  # a model derived from the contract's
         RiskShare,
         name="RiskShareDesign",
-        excluded={
-            "plan_value": "the deviation is measured from each commissioner–provider pair's "
-            "planned value",
-            "lines": "the risk share covers every line of each commissioner–provider pair",
-            "commissioner_shares": "the commissioner bears the rest of each band",
-        },
     )
 ):
-    """Binary risk share per commissioner–provider pair around the planned value
-    (002@260736; A11 [K]): ``band_edges`` (fractions of plan) and ``provider_shares``."""
+    """Binary risk share around the planned value (002@260736; A11 [K]): ``band_edges``
+    (fractions of plan) and ``provider_shares``. A scenario's own design applies it per
+    commissioner–provider pair (``lines`` limits it to those lines of each pair, and a
+    ``plan_value`` needs a design with one pair); a design taken from a contract applies it
+    as the contract does, over the contract's lines."""
 
     CHECK = True
 

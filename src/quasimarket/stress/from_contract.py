@@ -242,11 +242,24 @@ def contract_design(
         lines[line.id] = entry
     risk_share = None
     if contract.risk_share is not None:
-        shares = list(contract.risk_share.provider_shares)
-        edges = list(contract.risk_share.band_edges) or [1.0]
-        if len(shares) == 1:
-            shares = shares * 2
-        risk_share = {"band_edges": edges, "provider_shares": shares}
+        # the contract's risk share as it is priced: its lines, its plan (by default the
+        # in-scope lines' planned values, as the pipeline takes it) and both parties' shares
+        share = contract.risk_share
+        scope = set(share.lines) or {line.id for line in contract.lines}
+        plan = share.plan_value
+        if plan is None:
+            plan = sum(
+                float(line.planned_value_gbp or 0.0) for line in contract.lines if line.id in scope
+            )
+        risk_share = {
+            "band_edges": list(share.band_edges),
+            "provider_shares": list(share.provider_shares),
+            "plan_value": float(plan),
+        }
+        if share.lines:
+            risk_share["lines"] = list(share.lines)
+        if share.commissioner_shares is not None:
+            risk_share["commissioner_shares"] = list(share.commissioner_shares)
     if notes is not None:
         if dropped:
             listed = "; ".join(
