@@ -68,7 +68,9 @@ class Compiled:
         capacity: Elective pathways a month a provider can complete, per month (T, V).
         price: Unit price £ by year, provider and POD (Y, V, P).
         forms: Contract form per year and service (resolved from the calendar).
-        mret_rate, cquin_rate, blended_rate: Per year (None where the rule is not in force).
+        mret_rate, cquin_rate: Per year (None where the rule is not in force).
+        blended_rate: Per year, the blended (or API) variable rate; out of its era the
+            calendar's first rate (a counterfactual regime may pay blended earlier).
         api: Per year, whether the aligned payment and incentive is in force (2023/24 on).
         efficiency: Tariff efficiency factor per year.
         plan: Year-0 planned activity (C, V, P).
@@ -100,7 +102,7 @@ class Compiled:
     forms: list[dict[str, str]]
     mret_rate: list[float | None]
     cquin_rate: list[float | None]
-    blended_rate: list[float | None]
+    blended_rate: list[float]
     api: list[bool]
     plan: FloatArray
     allocation: FloatArray
@@ -383,6 +385,8 @@ def compile_simulation(scenario: SimulationScenario, economy: Economy) -> Compil
         ConfigError: an inconsistent scenario (years outside the economy or the rule calendar,
             a provider with zero capacity but contracted elective activity, bad profiles).
     """
+    from quasimarket.contracts.defaults import FALLBACKS  # the calendar's out-of-era rates
+
     years = scenario.year_list()
     if economy.year != years[0]:
         raise ConfigError(
@@ -593,8 +597,14 @@ def compile_simulation(scenario: SimulationScenario, economy: Economy) -> Compil
         cquin_rate=[
             None if r.cquin_rate.value is None else float(r.cquin_rate.value) for r in rules
         ],
+        # the year's rate; out of its era (a counterfactual regime) the calendar's first one
         blended_rate=[
-            float(r.blended_variable_rate.value or r.api_variable_rate.value or 0.2) for r in rules
+            float(
+                r.blended_variable_rate.value
+                or r.api_variable_rate.value
+                or FALLBACKS[("blended", "variable_rate")][0]
+            )
+            for r in rules
         ],
         plan=plan,
         allocation=allocation,

@@ -329,7 +329,7 @@ def _pay_year(state: SimulationState, value: FloatArray, y: int) -> tuple[FloatA
         state.rate_overrides.get("mret", compiled.mret_rate[y]),
         state.rate_overrides.get("cquin", compiled.cquin_rate[y]),
         float(compiled.scenario.finance.cquin_achievement),
-        float(compiled.blended_rate[y] or 0.2),
+        float(compiled.blended_rate[y]),
         api,
     )
     idx = np.array(index, dtype=np.intp)
