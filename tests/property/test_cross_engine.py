@@ -922,16 +922,16 @@ def alliances(draw: st.DrawFn) -> Case:
 def test_alliance_gain_loss_share_pays_each_partner_the_same_in_pricing_and_stress(
     case: Case,
 ) -> None:
-    """Pricing and the stress engine pay each alliance partner the same, and every line
-    outside the alliance the same, to the penny.
+    """Pricing and the stress engine pay each alliance partner the same, and every line the
+    same, to the penny.
 
     The two engines take each partner's spend from different places: pricing (no cost data)
     takes it to be the partner's outturn under the contract (``pipeline._alliance``); the
     stress engine takes the partners' drawn costs and pays their lines from the envelope
     alone. So the degenerate draw gives each partner line a provider cost equal to its
     pricing outturn before the gain/loss share; demand over plan is stated in the contract
-    as the stress engine computes it. Per line within a partner the engines split the
-    partner's money differently (a strict xfail below). The simulation has no alliances."""
+    as the stress engine computes it. Per line within a partner both split the partner's
+    money by the lines' outturn under their forms. The simulation has no alliances."""
     note(case.text)
     contract = case.contract()
     by_line, priced = priced_lines(case, contract)
@@ -956,8 +956,8 @@ def test_alliance_gain_loss_share_pays_each_partner_the_same_in_pricing_and_stre
             f"partner {code}: pricing £{formal[rows].sum():,.2f}, "
             f"stress £{stressed[rows].sum():,.2f}"
         )
-    outside = [i for i, line in enumerate(case.lines) if line.provider not in case.partners]
-    assert_lines_agree(case, {"pricing": formal, "stress": stressed}, lines=outside)
+    # every line, partners' included: a design from the agreement keeps the lines' forms
+    assert_lines_agree(case, {"pricing": formal, "stress": stressed})
     assert stressed.sum() == pytest.approx(formal.sum(), abs=PENNY)
 
 
@@ -1502,6 +1502,7 @@ DISAGREEMENTS = [
         "£119,444.44, cost per case £95,555.56) and the stress engine by activity at the "
         "line price, as it pays partner lines per unit (£129,000.00, £86,000.00)",
         costs={"nel": 100_000.0, "el": 80_000.0},
+        open=False,  # fixed: a design from the agreement keeps the partner lines' forms
     ),
     Disagreement(
         "revenue sanction on money no record carries",

@@ -141,7 +141,6 @@ def design_from_contract(
     alliance = contract_alliance(contract, file=path, notes=notes)
     if alliance is not None and "alliance" not in design:
         out["alliance"] = alliance
-        out["lines"] = _outside(contract, lines, alliance)
     return out, contract
 
 
@@ -328,16 +327,6 @@ def contract_alliance(
         "shares": [float(p.share) for p in alliance.partners],
         "exempt": [p.code for p in alliance.partners if p.exempt],
         "outcome_achievement": achieved,
-    }
-
-
-def _outside(contract: Contract, lines: dict[str, Any], alliance: dict[str, Any]) -> dict[str, Any]:
-    """Design lines outside the alliance (the envelope pays the partners' lines)."""
-    partners = set(alliance["partners"])
-    return {
-        line.id: lines[line.id]
-        for line in contract.lines
-        if line.id in lines and contract.provider_of(line).code not in partners
     }
 
 
@@ -583,7 +572,6 @@ def scenario_from_contract(
     alliance = contract_alliance(contract, file=contract_file, notes=notes)
     if alliance is not None:
         design["alliance"] = alliance
-        design["lines"] = _outside(contract, design_lines, alliance)
     data = {
         "name": name or contract.name,
         "description": description

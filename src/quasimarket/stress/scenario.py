@@ -605,7 +605,9 @@ def check_references(scenario: Scenario, *, file: str | None = None) -> None:
                 for line in scenario.lines
                 if line.provider in alliance.partners and line.id in design.lines
             ]
-            if listed:
+            # a design taken from an alliance agreement keeps the partners' lines' forms: they
+            # set each line's outturn, by which the gain/loss share is split, as in pricing
+            if listed and design.contract is None:
                 raise ConfigError(
                     f"line(s) {summarise_items(listed)} are delivered by alliance partners, so "
                     "the alliance envelope pays for them; they cannot also have a mechanism",
