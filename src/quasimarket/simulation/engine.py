@@ -1,9 +1,9 @@
 """The month-by-month engine: demand → choice → waiting lists → activity → contracts → money.
 
 State is arrays over (draws D, commissioners C, providers V, PODs P, wait buckets A); the only
-Python loop is over months (and years for the contract round). Each draw has its own random
-stream ``SeedSequence(seed, spawn_key=(1, draw))``, so results do not depend on how draws are
-chunked or spread over Dask workers.
+Python loop is over months (and years for the contract round). Each draw has its own named
+random stream ``stream(seed, "simulation:demand", draw)`` (:mod:`quasimarket.random_streams`),
+so results do not depend on how draws are chunked or spread over Dask workers.
 
 Each month:
 
@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from quasimarket.mechanisms import block, settlement
 from quasimarket.mechanisms.blended import API_ELECTIVE_SCOPE
+from quasimarket.random_streams import stream
 from quasimarket.simulation.compile import (
     DEMAND_INDEX,
     POD_INDEX,
@@ -172,8 +173,7 @@ def _demand_draws(compiled: Compiled, draws: npt.NDArray[np.int64]) -> FloatArra
     cv = compiled.scenario.rates.overdispersion
     out = np.empty((len(draws), *compiled.demand.shape))
     for i, draw in enumerate(draws):
-        seq = np.random.SeedSequence(compiled.scenario.seed, spawn_key=(1, int(draw)))
-        rng = np.random.Generator(np.random.PCG64(seq))
+        rng = stream(compiled.scenario.seed, "simulation:demand", int(draw))
         mean = compiled.demand
         if cv > 0:
             shape = 1.0 / cv**2
