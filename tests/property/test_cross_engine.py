@@ -853,6 +853,7 @@ def test_sanctions_pay_the_same_in_pricing_and_on_line_aggregates(
     with pytest.raises(ConfigError) as refused:
         stress_lines(case, contract)
     assert "'sanctions'" in refused.value.problem
+    assert "performance against standards" in refused.value.problem  # not "record-level"
     assert 'ignore_rules = ["sanctions"]' in (refused.value.fix or "")
     # dropped knowingly: the stress engine pays what the contract pays without its sanctions
     without = aggregate_run(case, parse_contract(case.text_without_sanctions)).formal_by_line

@@ -226,9 +226,13 @@ def contract_design(
                 dropped.setdefault(adjustment.rule, []).append(line.id)
                 continue
             if adjustment.rule not in SUPPORTED_RULES:
+                why = (
+                    "needs performance against standards, which a stress test does not draw"
+                    if adjustment.rule == "sanctions"
+                    else "is record-level and cannot be evaluated on line aggregates"
+                )
                 raise ConfigError(
-                    f"adjustment rule '{adjustment.rule}' is record-level and cannot be "
-                    "evaluated on line aggregates",
+                    f"adjustment rule '{adjustment.rule}' {why}",
                     file=file,
                     location=where,
                     expected="rules " + ", ".join(SUPPORTED_RULES),
