@@ -198,12 +198,10 @@ def _contract(
     if design.risk_share is not None and not (alliance and providers == list(alliance.partners)):
         share = design.risk_share.contract_data()
         ids = {entry["id"] for entry in lines}
-        scope = [i for i in share.get("lines") or () if i in ids]
-        if share.get("lines") and not scope:
-            pass  # the risk share names none of this contract's lines
-        else:
-            if scope:
-                share["lines"] = scope
+        named = share.get("lines")
+        if named:  # only the named lines of this contract (none of them: no risk share here)
+            share["lines"] = [i for i in named if i in ids]
+        if not named or share["lines"]:
             data["risk_share"] = share
     if alliance is not None and providers == list(alliance.partners):
         partners = tuple(alliance.partners)

@@ -54,6 +54,7 @@ from quasimarket.stress.scenario import (
     LineDesign,
     Uncertainty,
     _Model,
+    _unknown,
 )
 
 if TYPE_CHECKING:
@@ -509,12 +510,26 @@ def scenario_from_contract(
     )
     for key in inputs.lines:
         if key not in line_ids:
-            raise _unknown_key("line", key, line_ids, file=costs_file, location=f"lines.{key}")
+            raise _unknown(
+                "line",
+                key,
+                line_ids,
+                file=costs_file,
+                location=f"lines.{key}",
+                among="not in the contract",
+                advice="use a line of the contract",
+            )
     party_codes = [p.code for p in (*contract.commissioners, *contract.providers)]
     for key in inputs.parties:
         if key not in party_codes:
-            raise _unknown_key(
-                "party", key, party_codes, file=costs_file, location=f"parties.{key}"
+            raise _unknown(
+                "party",
+                key,
+                party_codes,
+                file=costs_file,
+                location=f"parties.{key}",
+                among="not in the contract",
+                advice="use a party of the contract",
             )
 
     scenario_parties = []
@@ -605,20 +620,6 @@ def scenario_from_contract(
             error.problem, file=file, location=where, expected=error.expected, fix=error.fix
         ) from None
     return scenario
-
-
-def _unknown_key(
-    kind: str, value: str, known: list[str], *, file: str | None, location: str
-) -> ConfigError:
-    close = difflib.get_close_matches(value, known, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return ConfigError(
-        f"refers to unknown {kind} '{value}' (not in the contract)",
-        file=file,
-        location=location,
-        expected=f"one of {summarise_items(known, first=8)}",
-        fix=f"{hint}use a {kind} of the contract",
-    )
 
 
 def _line_where(index: int, line: ServiceLine) -> str:

@@ -414,18 +414,26 @@ class Scenario(_Model):
 
 
 def _unknown(
-    kind: str, value: str, known: list[str], *, file: str | None, location: str
+    kind: str,
+    value: str,
+    known: list[str],
+    *,
+    file: str | None,
+    location: str,
+    among: str = "",
+    advice: str = "",
 ) -> ConfigError:
+    """An unknown reference, with the closest known one (*among*: where it was looked for)."""
     import difflib
 
     close = difflib.get_close_matches(value, known, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return ConfigError(
-        f"refers to unknown {kind} '{value}'",
+        f"refers to unknown {kind} '{value}'" + (f" ({among})" if among else ""),
         file=file,
         location=location,
         expected=f"one of {summarise_items(known, first=8)}",
-        fix=f"{hint}add the {kind} to the scenario or correct the code",
+        fix=hint + (advice or f"add the {kind} to the scenario or correct the code"),
     )
 
 
