@@ -82,13 +82,13 @@ if TYPE_CHECKING:
         PaymentRules,
         Sourced,
         answers_to,
-        eras,
         org_types,
         payment_rules,
         services,
         structure_graph,
         who_commissions,
     )
+    from quasimarket.structure.eras import eras
     from quasimarket.tariff import (
         TariffTable,
         annex_a_from_reference_costs,

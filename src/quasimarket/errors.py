@@ -9,6 +9,8 @@ as many of *file*, *location*, *expected* and *fix* as it knows.
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 import re
 import types
 import typing
@@ -21,8 +23,10 @@ __all__ = [
     "InputError",
     "QuasimarketError",
     "RunError",
+    "from_os_error",
     "from_validation_error",
     "summarise_items",
+    "user_path",
 ]
 
 
@@ -87,6 +91,150 @@ class ConfigError(QuasimarketError):
 
 class RunError(QuasimarketError):
     """A run cannot start or finish (too large for memory, unreachable scheduler, interrupted)."""
+
+
+#: A hidden temporary sibling (:mod:`quasimarket.io.atomic`, the run store): ``.<name>.tmp-<hex>``,
+#: ``.<name>.deleted-<hex>``, and duckdb's ``.wal`` beside a temporary catalog.
+_TEMP_SIBLING = re.compile(r"^\.(?P<name>.*)\.(?:tmp|deleted)-[0-9a-f]{12}(?:\.wal)?$")
+
+
+def user_path(path: str | os.PathLike[str] | bytes | int | None) -> str | None:
+    """*path* as the user knows it: each hidden temporary sibling named as its target.
+
+    ``out/.statement.csv.tmp-0123456789ab`` becomes ``out/statement.csv``; ``.`` and ``..``
+    become the absolute folder. ``None`` (and a file descriptor number) stay ``None``.
+    """
+    if path is None or isinstance(path, int):
+        return None
+    parts = os.fsdecode(path).split(os.sep)
+    matches = [_TEMP_SIBLING.match(part) for part in parts]
+    text = os.sep.join(
+        m.group("name") or "." if m else p for m, p in zip(matches, parts, strict=True)
+    )
+    if any(m and not m.group("name") for m in matches):
+        text = os.path.normpath(text)  # "..tmp-<hex>", the sibling of ".", is the folder itself
+    return os.path.abspath(text) if text in (".", "..") else text
+
+
+# errno -> (problem naming {path}, problem when no path is known, fix).
+_OS_ERRORS: dict[int, tuple[str, str, str]] = {
+    errno.ENOSPC: (
+        "no space left on device while writing {path}",
+        "no space left on device while writing the output",
+        "free some space on that disk, or write to another folder (--out / --store)",
+    ),
+    errno.EDQUOT: (
+        "disk quota exceeded while writing {path}",
+        "disk quota exceeded while writing the output",
+        "free some space within your quota, or write to another folder (--out / --store)",
+    ),
+    errno.EACCES: (
+        "permission denied for {path}",
+        "permission denied",
+        "check the permissions of the file and its folder (ls -ld), or use a folder you own",
+    ),
+    errno.EPERM: (
+        "operation not permitted on {path}",
+        "operation not permitted",
+        "check the permissions of the file and its folder (ls -ld), or use a folder you own",
+    ),
+    errno.EROFS: (
+        "read-only file system: cannot write {path}",
+        "read-only file system: cannot write the output",
+        "write to a folder on a writable disk (--out / --store)",
+    ),
+    errno.EBUSY: (
+        "{path} is busy (in use by another program, or a mount point)",
+        "a file or folder is busy (in use by another program, or a mount point)",
+        "close the program using it, or choose another path (not the current folder or a "
+        "mount point)",
+    ),
+    errno.ENOENT: (
+        "no such file or folder: {path}",
+        "no such file or folder",
+        "check the path and name",
+    ),
+    errno.ENOTDIR: (
+        "a part of the path is a file, not a folder: {path}",
+        "a part of a path is a file, not a folder",
+        "check the path; every part before the last must be a folder",
+    ),
+    errno.EISDIR: (
+        "{path} is a folder, not a file",
+        "a folder was given where a file is needed",
+        "give the path of a file",
+    ),
+    errno.EEXIST: (
+        "{path} already exists",
+        "the output already exists",
+        "remove it, or choose another path",
+    ),
+    errno.ENOTEMPTY: (
+        "folder {path} is not empty",
+        "a folder is not empty",
+        "remove it, or choose another path",
+    ),
+    errno.ENAMETOOLONG: ("file name too long: {path}", "file name too long", "use a shorter path"),
+    errno.EMFILE: (
+        "too many open files (at {path})",
+        "too many open files",
+        "raise the limit (ulimit -n) or use fewer workers",
+    ),
+    errno.ENFILE: (
+        "too many open files on this system (at {path})",
+        "too many open files on this system",
+        "close other programs and retry",
+    ),
+    errno.EIO: (
+        "input/output error on {path}",
+        "input/output error",
+        "check the disk or network share, then try again",
+    ),
+    errno.EXDEV: (
+        "cannot move {path} across disks",
+        "cannot move a file across disks",
+        "write the output on the same disk as its folder",
+    ),
+    errno.EPIPE: (
+        "the output pipe was closed while writing {path}",
+        "the output pipe was closed",
+        "read the whole output, or write it to a file",
+    ),
+}
+
+
+def from_os_error(
+    error: OSError, *, target: str | os.PathLike[str] | None = None
+) -> QuasimarketError:
+    """An operating-system error as one message in plain words, with a fix.
+
+    The path named is the user's (:func:`user_path`), not a hidden temporary sibling.
+    *target* is used when the error carries no file name (a full disk during ``write()``).
+    """
+    code = error.errno
+    if code is None:  # pyarrow and others put the strerror text in the message only
+        text = str(error)
+        code = next((known for known in _OS_ERRORS if os.strerror(known) in text), None)
+    path = user_path(error.filename) or user_path(target)
+    other = user_path(error.filename2)
+    if other and (path is None or os.path.abspath(other) != os.path.abspath(path)):
+        path = f"{path} -> {other}" if path else other
+    if code == errno.EBUSY and path is not None and os.path.abspath(path) == os.getcwd():
+        return QuasimarketError(
+            f"cannot replace the current folder ({path}) with the output",
+            fix="give --out a new folder inside it, e.g. --out ./out",
+        )
+    if code in _OS_ERRORS:
+        with_path, without_path, fix = _OS_ERRORS[code]
+        return QuasimarketError(with_path.format(path=path) if path else without_path, fix=fix)
+    reason = error.strerror or (
+        error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str) else ""
+    )
+    reason = (
+        f"{reason[:1].lower()}{reason[1:]}" if reason else f"system error ({type(error).__name__})"
+    )
+    problem = reason + (f": {path}" if path else "")
+    return QuasimarketError(problem, fix="check the path and the disk, then try again")
 
 
 def summarise_items(items: Iterable[object], *, first: int = 5) -> str:

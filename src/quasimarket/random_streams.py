@@ -19,6 +19,9 @@ key (an integer key as itself, a text key by the same hash), so:
 
 Two different (name, keys) give the same stream only if two names' 64-bit hashes collide (about
 one chance in 2⁶⁴ per pair).
+
+:func:`validate_seed` is the one check of a user's seed; every entry point that takes one (a
+stress run, a simulation, an economy or activity build) calls it before doing any work.
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ import operator
 
 import numpy as np
 
-__all__ = ["seed_sequence", "spawn_key", "stable_hash", "stream"]
+from quasimarket.errors import InputError
+
+__all__ = ["MAX_SEED", "seed_sequence", "spawn_key", "stable_hash", "stream", "validate_seed"]
+
+#: The largest seed: seeds are stored in the run catalog as signed 64-bit integers (``BIGINT``).
+MAX_SEED = 2**63 - 1
 
 #: Integer keys are single 32-bit words of the spawn key (so a key is never split in two).
 _MAX_INT_KEY = 2**32 - 1
@@ -67,6 +75,45 @@ def spawn_key(name: str, *keys: int | str) -> tuple[int, ...]:
     if not isinstance(name, str):
         raise TypeError(f"a stream name must be a str, got {name!r}")
     return (stable_hash(name), *(_key(k) for k in keys))
+
+
+def validate_seed(seed: object, *, location: str) -> int:
+    """*seed* as a plain ``int``, if it is a whole number from 0 to :data:`MAX_SEED` (2**63 - 1).
+
+    Python and numpy integers are accepted; ``True``/``False``, floats, text and anything
+    outside the range are not. Entry points call this first, so a bad seed fails at once
+    rather than after the whole run, when the run store cannot record it.
+
+    Args:
+        seed: The seed as given.
+        location: Where the seed came from, for the message (e.g. ``"seed"``, ``"--seed"``).
+
+    Raises:
+        InputError: *seed* is not an integer, or is negative or 2**63 or more.
+
+    Example:
+        >>> validate_seed(np.int64(42), location="seed")
+        42
+    """
+    expected = f"a whole number from 0 to 2**63 - 1 ({MAX_SEED:,})"
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise InputError(
+            f"the seed must be a whole number, got {seed!r}",
+            location=location,
+            expected=expected,
+            fix="give a seed such as 0 or 42",
+        )
+    value = int(seed)
+    if not 0 <= value <= MAX_SEED:
+        raise InputError(
+            f"the seed {value} is out of range",
+            location=location,
+            expected=expected,
+            fix="give a non-negative seed such as 0 or 42"
+            if value < 0
+            else "give a seed below 2**63 (e.g. the seed modulo 2**63)",
+        )
+    return value
 
 
 def seed_sequence(seed: int, name: str, *keys: int | str) -> np.random.SeedSequence:

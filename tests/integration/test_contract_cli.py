@@ -154,21 +154,37 @@ def test_new_writes_every_template_to_a_file(cli: Cli, tmp_path: Path, name: str
     assert path.exists()
     assert str(path) in " ".join(out.split())
     assert load_contract(path).lines
-    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary files left
+    marker = f".{path.name}.quasimarket-output.json"  # the output marker; no temporary files
+    assert sorted(p.name for p in path.parent.iterdir()) == [marker, path.name]
 
 
-def test_new_refuses_to_overwrite_without_force(cli: Cli, tmp_path: Path) -> None:
+def test_new_never_overwrites_the_users_file(cli: Cli, tmp_path: Path) -> None:
+    """A file contract new did not write, or a template edited since, is the user's: refused
+    with and without --force; an unedited template of its own is replaced with --force."""
     path = tmp_path / "contract.toml"
     path.write_text("keep me")
+    for force in ((), ("--force",)):
+        assert_clean_error(
+            *cli("contract", "new", "--mechanism", "block", "--out", str(path), *force),
+            "no quasimarket output marker",
+            "refusing to replace it, even with --force",
+        )
+        assert path.read_text() == "keep me"
+
+    mine = tmp_path / "mine.toml"
+    assert cli("contract", "new", "--mechanism", "block", "--out", str(mine))[0] == 0
     assert_clean_error(
-        *cli("contract", "new", "--mechanism", "block", "--out", str(path)),
-        "already exists",
-        "--force",
+        *cli("contract", "new", "--mechanism", "mret", "--out", str(mine)), "add --force"
     )
-    assert path.read_text() == "keep me"
-    code, _, _ = cli("contract", "new", "--mechanism", "block", "--out", str(path), "--force")
-    assert code == 0
-    assert 'mechanism = "block"' in path.read_text()
+    code, _, err = cli("contract", "new", "--mechanism", "mret", "--out", str(mine), "--force")
+    assert code == 0, err
+    assert 'rule = "mret"' in mine.read_text()
+    mine.write_text(mine.read_text() + "\n# my edits\n")
+    assert_clean_error(
+        *cli("contract", "new", "--mechanism", "block", "--out", str(mine), "--force"),
+        "changed since 'quasimarket contract new' wrote it",
+    )
+    assert mine.read_text().endswith("# my edits\n")
 
 
 def test_new_with_an_unknown_name_writes_nothing(cli: Cli, tmp_path: Path) -> None:

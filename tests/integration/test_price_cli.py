@@ -173,7 +173,7 @@ BAD_ACTIVITY = {
         lambda f: f.drop(columns=["admission_date", "discharge_date"]).assign(
             los_days=[-2, *f["los_days"].tolist()[1:]]
         ),
-        ["negative length of stay for records 1", "rows 2"],
+        ["los_days out of range in 1 row", "rows 2"],
     ),
     "duplicate_ids": (
         lambda f: f.assign(record_id=[1, 1, *f["record_id"].tolist()[2:]]),
@@ -587,15 +587,15 @@ def test_out_never_replaces_the_users_files(
     before = activity.read_bytes()
     code, _text, err = cli("price", str(contract), str(activity), "--out", str(activity))
     assert code == 2
-    assert "is a file" in " ".join(err.split())
+    assert "is the activity input" in " ".join(err.split())
     assert activity.read_bytes() == before
 
     out = tmp_path / "priced"
-    for _ in range(2):  # a second run replaces the first run's output
-        code, _text, err = cli("price", str(contract), str(activity), "--out", str(out))
+    for force in ((), ("--force",)):  # a second run replaces the first run's output (--force)
+        code, _text, err = cli("price", str(contract), str(activity), "--out", str(out), *force)
         assert code == 0, err
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["statement.csv", "records.parquet", "totals.json"]
+        [".quasimarket-output.json", "statement.csv", "records.parquet", "totals.json"]
     )
 
 

@@ -167,7 +167,8 @@ def frame_of(spells: list[ref.Spell]) -> pd.DataFrame:
             "hrg": [s.hrg for s in spells],
             "los_days": [s.los for s in spells],
             "age": [s.age for s in spells],
-            "month": [1 + s.record_id % 12 for s in spells],
+            # months follow record order: a readmission is never dated before its index spell
+            "month": [1 + min(s.record_id // 4, 11) for s in spells],
             "year": "2016/17",
             "bpt_met": [s.bpt_met for s in spells],
             "self_discharge": [s.self_discharge for s in spells],

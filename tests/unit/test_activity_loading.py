@@ -99,13 +99,13 @@ def test_round_trip_through_a_frame() -> None:
         ),
         (
             lambda f: f.assign(spelldur=[1, -3, 0, 2]),
-            "negative length of stay for records S2",
+            "los_days out of range in 1 row",
             "rows 3",
         ),
         (lambda f: f.drop(columns=["procode"]), "missing column 'provider'", "header row"),
         (
             lambda f: f.assign(month=[1, 13, 2, 3]).drop(columns=["disdate", "admidate"]),
-            "month must be 1",
+            "month out of range in 1 row",
             "rows 3",
         ),
     ],

@@ -104,11 +104,15 @@ def test_build_refuses_to_replace_a_folder_that_is_not_an_economy(cli: Cli, tmp_
     (out / "notes.txt").write_text("keep me")
     code, _, err = cli("economy", "build", "--small", "--out", str(out))
     assert code == 2
-    assert "refusing to replace it" in " ".join(err.split())
+    assert "refusing to replace it, even with --force" in " ".join(err.split())
     assert (out / "notes.txt").read_text() == "keep me"
-    # a saved economy is replaced
-    assert cli("economy", "build", "--small", "--out", str(tmp_path / "e"))[0] == 0
-    assert cli("economy", "build", "--small", "--seed", "1", "--out", str(tmp_path / "e"))[0] == 0
+    # a saved economy is replaced with --force only
+    e = str(tmp_path / "e")
+    assert cli("economy", "build", "--small", "--out", e)[0] == 0
+    code, _, err = cli("economy", "build", "--small", "--seed", "1", "--out", e)
+    assert code == 2
+    assert "add --force" in " ".join(err.split())
+    assert cli("economy", "build", "--small", "--seed", "1", "--out", e, "--force")[0] == 0
     assert load_economy(tmp_path / "e").practices.equals(small_economy(1).practices)
 
 

@@ -118,7 +118,9 @@ def test_write_graph_formats(tmp_path: Path) -> None:
     assert write_graph(graph, tmp_path / "g.dot").read_text().startswith("digraph")
     with pytest.raises(ConfigError, match="suffix"):
         write_graph(graph, tmp_path / "g.svgz")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot", "g.json", "g.png"]
+    written = ["g.dot", "g.json", "g.png"]  # each with its output marker beside it
+    markers = [f".{name}.quasimarket-output.json" for name in written]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written + markers)
 
 
 _REL = """

@@ -174,4 +174,6 @@ mechanism = "national_tariff"
     assert t["short_stay_gbp"] < 0 < t["excess_bed_days_gbp"]
     mean = t["tariff_gbp"] / t["records"]
     assert 500 < mean < 10_000  # a real-looking average spell price
-    assert not result.notes  # every drawn HRG/pod has a price
+    # every drawn HRG/pod has a price; the only note is the MFF the reference costs lack
+    assert len(result.notes) == 1, result.notes
+    assert "no MFF table" in result.notes[0]

@@ -1,4 +1,6 @@
-"""Fixtures for the web tests: an app per test (TestClient) and one real server per session."""
+"""Fixtures for the web tests: an app per test (TestClient) and one real server per session.
+
+The in-process apps' job workers are checked to be gone when a test ends."""
 
 from __future__ import annotations
 
@@ -46,7 +48,10 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
     yield make
     for client in clients:
-        client.__exit__(None, None, None)
+        workers = client.app.state.web.jobs.worker_processes()
+        client.__exit__(None, None, None)  # the app's lifespan shutdown stops its job workers
+        left = [w.pid for w in workers if w.is_alive()]
+        assert not left, f"job worker processes outlived the app: {left}"
 
 
 @pytest.fixture
@@ -92,51 +97,82 @@ def live_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("web-live")
 
 
-@pytest.fixture(scope="session")
-def live_server(live_data: Path) -> Iterator[str]:
-    """``quasimarket serve`` on a free loopback port, with users alice and bob; its URL."""
-    from quasimarket.web.auth import add_user
-
-    data = live_data
-    for name, secret in PASSWORDS.items():
-        add_user(data / "users.toml", name, secret)
-    port = _free_port()
-    log = open(data / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "quasimarket.cli.main",
-            "serve",
-            "--port",
-            str(port),
-            "--data",
-            str(data),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+def _serve(data: Path, *, new_session: bool = False) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``quasimarket serve --data DATA`` on a free loopback port; (process, URL) once it
+    answers. Output goes to ``DATA/server.log``; *new_session* puts it in its own process
+    group (as a terminal would, for a Ctrl-C sent to the group)."""
     import httpx
 
+    port = _free_port()
+    with open(data / "server.log", "ab") as log:  # the child keeps its own copy of the handle
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "quasimarket.cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--data",
+                str(data),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            start_new_session=new_session,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
     while True:
         try:
             if httpx.get(url + "/api/session", timeout=2).status_code == 200:
-                break
+                return process, url
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            log.close()
+            process.wait()
             pytest.fail("the web server did not start:\n" + (data / "server.log").read_text())
         time.sleep(0.2)
-    yield url
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 10 s."""
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_data: Path) -> Iterator[str]:
+    """``quasimarket serve`` on a free loopback port, with users alice and bob; its URL."""
+    from quasimarket.web.auth import add_user
+
+    for name, secret in PASSWORDS.items():
+        add_user(live_data / "users.toml", name, secret)
+    process, url = _serve(live_data)
+    yield url
+    _stop(process)
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., tuple[subprocess.Popen[bytes], str]]]:
+    """``start_server(new_session=False)``: ``quasimarket serve`` on a fresh data folder
+    (``tmp_path/"served"``), no users; (process, URL). Stopped at teardown if still running."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(new_session: bool = False) -> tuple[subprocess.Popen[bytes], str]:
+        data = tmp_path / "served"
+        data.mkdir(exist_ok=True)
+        process, url = _serve(data, new_session=new_session)
+        started.append(process)
+        return process, url
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            _stop(process)

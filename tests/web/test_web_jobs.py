@@ -111,3 +111,57 @@ def test_simulation_jobs_and_their_pages(client: Any, csrf: Any) -> None:
     )
     assert bad.status_code == 422
     assert "no-such-regime" in bad.json()["problem"]
+
+
+JOB_REQUESTS = {
+    "stress": ("/api/stress/jobs", {"example": "acute-designs", "draws": 200, "seed": 3}),
+    "simulation": (
+        "/api/simulation/jobs",
+        {"regime": "small-baseline", "years": "2013/14:2014/15", "draws": 3, "seed": 0},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(JOB_REQUESTS))
+def test_every_job_kind_records_its_owner_and_stays_private(
+    make_client: Any, login: Any, tmp_path: Any, kind: str
+) -> None:
+    from quasimarket.runs import RunStore
+    from quasimarket.web import simulation
+    from quasimarket.web.storage import Workspace
+
+    if kind == "simulation" and not simulation.available():
+        pytest.skip("quasimarket.simulation is not installed in this checkout")
+    data = tmp_path / "data"
+    alice = make_client(users=True, data_dir=data)
+    bob = make_client(users=True, data_dir=data)
+    alice_headers = login(alice, "alice")
+    login(bob, "bob")
+    url, body = JOB_REQUESTS[kind]
+    queued = alice.post(url, json=body, headers=alice_headers)
+    assert queued.status_code == 202, queued.text
+    job = _wait(alice, queued.json()["id"], 180)
+    assert job["state"] == "done", job
+    assert job["owner"] == "alice"
+    run_id = job["run_id"]
+
+    listed = alice.get("/api/runs", params={"kind": kind}).json()
+    assert [(r["run_id"], r["owner"]) for r in listed] == [(run_id, "alice")]
+    assert alice.get(f"/api/runs/{run_id}").json()["manifest"]["owner"] == "alice"
+    assert run_id in alice.get("/runs").text
+    catalog = RunStore(Workspace(data, "alice").runs).list(kind, owner="alice")
+    assert [r.run_id for r in catalog] == [run_id]
+
+    table = "monthly" if kind == "simulation" else "summary"
+    for refused in (
+        f"/api/runs/{run_id}",
+        f"/api/runs/{run_id}/tables/{table}",
+        f"/runs/{run_id}",
+        f"/api/jobs/{job['id']}",
+        f"/jobs/{job['id']}",
+    ):
+        assert bob.get(refused).status_code == 404, refused
+    assert bob.get("/api/runs/compare", params={"a": run_id, "b": run_id}).status_code == 404
+    assert bob.get("/api/runs", params={"kind": kind}).json() == []
+    assert bob.get("/api/jobs").json() == []
+    assert run_id not in bob.get("/runs").text

@@ -19,7 +19,7 @@ import pandas as pd
 from quasimarket.activity.table import categorical
 from quasimarket.errors import ConfigError, summarise_items
 from quasimarket.financial_year import FinancialYear
-from quasimarket.random_streams import stream
+from quasimarket.random_streams import stream, validate_seed
 from quasimarket.tariff.table import AE_TYPE_3_4_COLUMN, TFC_PREFIX, TariffTable
 from quasimarket.vocabulary import POD_CODES, POD_NAMES
 
@@ -133,6 +133,7 @@ def synthetic_activity(
     Raises:
         ConfigError: Unknown provider/commissioner/pod codes or a rate outside [0, 0.5].
     """
+    validate_seed(seed, location="seed")
     return _generate(
         economy,
         n_records=n_records,
@@ -433,6 +434,7 @@ def synthetic_activity_for_contract(
     Raises:
         ConfigError: No line of the contract covers any point of delivery.
     """
+    validate_seed(seed, location="seed")
     lines = [line for line in contract.lines if any(p in _ALL_MIX for p in line.pods)]
     if not lines:
         raise ConfigError(

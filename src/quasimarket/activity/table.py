@@ -18,16 +18,25 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from quasimarket._types import BoolArray, Int64Array
+from quasimarket._types import BoolArray, FloatArray, Int64Array
 from quasimarket.activity import schema
 from quasimarket.errors import InputError, summarise_items
 from quasimarket.financial_year import FinancialYear
 from quasimarket.io.tables import read_table
+from quasimarket.validation.activity import (
+    check_los_against_dates,
+    check_patient_ids,
+    check_readmission_links,
+    patient_age_note,
+)
+from quasimarket.validation.bounds import check_bound
+from quasimarket.validation.dates import NO_DAY, parse_days
+from quasimarket.validation.schema import ACTIVITY_BOUNDS
 from quasimarket.vocabulary import POD_CODES, POD_NAMES
 
 __all__ = ["ActivityTable", "categorical", "link_readmissions", "load_activity"]
 
-_NO_DAY = np.iinfo(np.int32).min
+_NO_DAY = NO_DAY
 
 
 def _rows(mask: npt.NDArray[np.bool_]) -> str:
@@ -66,6 +75,9 @@ class ActivityTable:
         line: int32 index into :attr:`line_ids` (-1 = not given; pricing assigns the line).
         line_ids: Contract service line ids named in the ``line_id`` column.
         source: Where the records came from (file path or "synthetic ...").
+        notes: What validation let through but the user should know (values outside the
+            plausible range, defaults taken for blank cells), with counts; pricing copies them
+            into the statement's notes.
     """
 
     record_id: npt.NDArray[np.generic]
@@ -93,6 +105,7 @@ class ActivityTable:
     line: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     line_ids: tuple[str, ...] = ()
     source: str = "activity"
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.pod.shape[0])
@@ -189,14 +202,22 @@ class ActivityTable:
         )
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, *, file: str | Path | None = None) -> ActivityTable:
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        file: str | Path | None = None,
+        date_format: str | None = None,
+    ) -> ActivityTable:
         """Validate and compile a DataFrame in the activity schema (SUS names are mapped).
 
         Raises:
             InputError: Missing columns, duplicate record ids, discharge before admission,
                 negative length of stay, unknown pod, month outside 1-12, bad readmission link.
         """
-        return _compile(frame, file=str(file) if file is not None else "activity table")
+        return _compile(
+            frame, file=str(file) if file is not None else "activity table", date_format=date_format
+        )
 
 
 def _year_cat(fy_start: npt.NDArray[np.int16]) -> pd.Categorical[str]:
@@ -271,46 +292,47 @@ def _bool(frame: pd.DataFrame, column: str, default: bool, *, file: str) -> Bool
     return out
 
 
-def _ints(
-    frame: pd.DataFrame, column: str, *, file: str, what: str, dtype: type[np.integer]
-) -> npt.NDArray[np.integer]:
+def _numbers(frame: pd.DataFrame, column: str, *, file: str) -> FloatArray:
+    """A numeric column as float64, wide enough to check before narrowing (blank = NaN).
+
+    Text that is not a number is one error naming the rows.
+    """
     values = frame[column]
-    if values.dtype.kind in "iu":
-        return values.to_numpy().astype(dtype, copy=False)
-    parsed = pd.to_numeric(values, errors="coerce")
-    bad = parsed.isna().to_numpy() | (parsed.to_numpy(dtype=float, na_value=0.5) % 1 != 0)
+    if values.dtype == bool:
+        raise InputError(
+            f"column {column!r} holds true/false values, not numbers",
+            file=file,
+            location=f"column {column!r}",
+            expected="numbers",
+            fix="correct the column",
+        )
+    if values.dtype.kind in "iuf":
+        return values.to_numpy(dtype=np.float64)
+    text = values.astype("string").str.strip()
+    parsed = pd.to_numeric(text.mask(text == ""), errors="coerce")
+    bad = (parsed.isna() & text.notna() & (text != "")).to_numpy(dtype=bool, na_value=False)
     if bad.any():
         raise InputError(
-            f"{what} must be a whole number in every row: "
-            + summarise_items(repr(v) for v in values[bad].tolist()),
+            f"{column} must be a number: " + summarise_items(repr(v) for v in values[bad].tolist()),
             file=file,
             location=f"column {column!r}, {_rows(bad)}",
             expected="a whole number",
             fix="fill in or correct those cells",
         )
-    return parsed.to_numpy(dtype=np.float64).astype(dtype)
+    return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _days(values: pd.Series, *, file: str, column: str) -> npt.NDArray[np.int32]:
-    """Dates as int32 day numbers since 1970-01-01 (_NO_DAY where blank)."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = values
-    else:
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
-        bad = parsed.isna() & values.notna() & (values.astype("string").str.strip() != "")
-        if bad.any():
-            raise InputError(
-                "dates that cannot be read: "
-                + summarise_items(repr(v) for v in values[bad].tolist()),
-                file=file,
-                location=f"column {column!r}, {_rows(bad.to_numpy())}",
-                expected="dates as YYYY-MM-DD",
-                fix="correct those cells",
-            )
-    days = parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    out = days.astype(np.int64)
-    out[np.isnat(days)] = _NO_DAY
-    return out.astype(np.int32)
+def _checked(
+    frame: pd.DataFrame, column: str, *, file: str, notes: list[str], blank_ok: bool = False
+) -> FloatArray:
+    """A numeric column checked against its declared limits (:mod:`quasimarket.validation`)."""
+    values = _numbers(frame, column, file=file)
+    note = check_bound(
+        values, ACTIVITY_BOUNDS[column], file=file, blank_ok=blank_ok, shown=frame[column]
+    )
+    if note:
+        notes.append(note)
+    return values
 
 
 def _month_and_fy(
@@ -335,7 +357,7 @@ def _rename_sus(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=rename) if rename else frame
 
 
-def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
+def _compile(raw: pd.DataFrame, *, file: str, date_format: str | None = None) -> ActivityTable:
     frame = _rename_sus(raw)
     n = len(frame)
     required = ["record_id", "commissioner", "provider", "age"]
@@ -359,31 +381,21 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
             "the activity table has no rows", file=file, fix="give a file with activity records"
         )
 
-    # record ids: unique
-    rid_series = frame["record_id"]
-    if rid_series.dtype.kind in "iu":
-        record_id: npt.NDArray[np.generic] = rid_series.to_numpy().astype(np.int64, copy=False)
-    else:
-        record_id = rid_series.astype("string").str.strip().to_numpy(dtype=object)
-    dup = pd.Series(record_id).duplicated(keep=False).to_numpy()
-    if dup.any():
-        ids = sorted(set(pd.Series(record_id)[dup].astype(str).tolist()))
-        raise InputError(
-            "duplicate record ids: " + summarise_items(ids),
-            file=file,
-            location=f"column 'record_id', {_rows(dup)}",
-            expected="each record_id once",
-            fix="remove the duplicate rows or give them distinct ids",
-        )
+    notes: list[str] = []
+    record_id = _record_ids(frame["record_id"], file=file)
 
-    # dates, length of stay
+    # dates, length of stay (validation layer: declared limits, explicit date formats)
     adm = (
-        _days(frame["admission_date"], file=file, column="admission_date")
+        parse_days(
+            frame["admission_date"], file=file, column="admission_date", date_format=date_format
+        )
         if ("admission_date" in frame.columns)
         else np.full(n, _NO_DAY, dtype=np.int32)
     )
     dis = (
-        _days(frame["discharge_date"], file=file, column="discharge_date")
+        parse_days(
+            frame["discharge_date"], file=file, column="discharge_date", date_format=date_format
+        )
         if ("discharge_date" in frame.columns)
         else np.full(n, _NO_DAY, dtype=np.int32)
     )
@@ -398,22 +410,16 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
             expected="discharge_date on or after admission_date",
             fix="correct the dates of those records",
         )
+    span = np.where(both, dis.astype(np.int64) - adm.astype(np.int64), np.nan)
     if "los_days" in frame.columns:
-        los = _ints(frame, "los_days", file=file, what="los_days", dtype=np.int32)
-    elif both.all():
-        los = (dis - adm).astype(np.int32)
+        los_f = _checked(frame, "los_days", file=file, notes=notes, blank_ok=True)
+        check_los_against_dates(los_f, adm, dis, record_id, file=file)
+        los_f = np.where(np.isnan(los_f), span, los_f)  # a blank LOS comes from the dates
     else:
-        los = np.where(both, dis - adm, 0).astype(np.int32)
-    negative = los < 0
-    if negative.any():
-        raise InputError(
-            "negative length of stay for records "
-            + summarise_items(np.asarray(record_id)[negative].tolist()),
-            file=file,
-            location=f"column 'los_days', {_rows(negative)}",
-            expected="0 or more days",
-            fix="correct the length of stay (or the dates) of those records",
-        )
+        los_f = span
+        note = check_bound(los_f, ACTIVITY_BOUNDS["los_days"], file=file)
+        if note:
+            notes.append(note)
 
     # month and financial year
     day = np.where(dis != _NO_DAY, dis, adm)
@@ -425,17 +431,8 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
         month = np.where(has_day, m, 0).astype(np.int8)
         fy = np.where(has_day, y, -1).astype(np.int16)
     if "month" in frame.columns:
-        given = _ints(frame, "month", file=file, what="month", dtype=np.int16)
-        bad = (given < 1) | (given > 12)
-        if bad.any():
-            raise InputError(
-                "month must be 1 (April) to 12 (March)",
-                file=file,
-                location=f"column 'month', {_rows(bad)}",
-                expected="1-12, April = 1",
-                fix="correct those months",
-            )
-        month = np.where(has_day, month, given).astype(np.int8)
+        given = _checked(frame, "month", file=file, notes=notes, blank_ok=True)
+        month = np.where(has_day | np.isnan(given), month, np.nan_to_num(given)).astype(np.int8)
     if (month == 0).any():
         bad = month == 0
         raise InputError(
@@ -448,7 +445,8 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
     if "year" in frame.columns:
         fy = _year_column(frame["year"], fy, file=file)
 
-    # point of delivery
+    # point of delivery (a day case has no stay: LOS 0 by definition)
+    los_or_zero = np.nan_to_num(los_f, nan=0.0)
     if "pod" in frame.columns:
         pod_codes, pod_names = _factorize(frame["pod"])
         lookup = np.array(
@@ -459,7 +457,7 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
             missing_pod = pod16 < 0
             if missing_pod.any():
                 derived = schema.classify_pod(
-                    frame["admission_method"], frame.get("patient_class"), los
+                    frame["admission_method"], frame.get("patient_class"), los_or_zero
                 )
                 pod16 = np.where(missing_pod & (pod_codes < 0), derived, pod16)
         bad = pod16 < 0
@@ -474,7 +472,23 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
             )
         pod = pod16.astype(np.int8)
     else:
-        pod = schema.classify_pod(frame["admission_method"], frame.get("patient_class"), los)
+        pod = schema.classify_pod(
+            frame["admission_method"], frame.get("patient_class"), los_or_zero
+        )
+    stay = np.isin(pod, (POD_CODES["elective"], POD_CODES["non_elective"]))
+    no_stay = stay & np.isnan(los_f)
+    if no_stay.any():
+        raise InputError(
+            f"{int(no_stay.sum()):,} admitted spell(s) have no length of stay: no los_days "
+            "and not both dates, e.g. records "
+            + summarise_items(np.asarray(record_id)[no_stay][:5].tolist()),
+            file=file,
+            location=f"columns 'los_days', 'admission_date', 'discharge_date', {_rows(no_stay)}",
+            expected="los_days, or both dates, for every elective and non-elective spell (the "
+            "price depends on the stay: short-stay, trim point, excess bed days)",
+            fix="add los_days (HES spelldur) or the admission and discharge dates",
+        )
+    los = los_or_zero.astype(np.int32)
 
     commissioner, commissioners = _factorize(frame["commissioner"])
     provider, providers = _factorize(frame["provider"])
@@ -500,21 +514,20 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
         line, line_ids = _factorize(frame["line_id"])
     else:
         line, line_ids = np.full(n, -1, dtype=np.int32), ()
-    age = _ints(frame, "age", file=file, what="age", dtype=np.int16)
-    bad_age = (age < 0) | (age > 130)
-    if bad_age.any():
-        raise InputError(
-            "age must be 0-130 years",
-            file=file,
-            location=f"column 'age', {_rows(bad_age)}",
-            expected="age in whole years",
-            fix="correct those ages",
+    age = _checked(frame, "age", file=file, notes=notes).astype(np.int16)
+    ae = pod == POD_CODES["ae"]
+    if "ae_dept_type" in frame.columns:
+        ae_given = _checked(frame, "ae_dept_type", file=file, notes=notes, blank_ok=True)
+        ae_blank = ae & np.isnan(ae_given)
+        ae_type = np.nan_to_num(ae_given, nan=1.0).astype(np.int8)
+    else:
+        ae_blank = ae
+        ae_type = np.ones(n, dtype=np.int8)
+    if ae_blank.any():
+        notes.append(
+            f"{int(ae_blank.sum()):,} A&E attendance(s) of {file} have no ae_dept_type: priced "
+            "as type 1 (consultant-led) departments; give the column to price type 3/4 units"
         )
-    ae_type = (
-        _ints(frame, "ae_dept_type", file=file, what="ae_dept_type", dtype=np.int8)
-        if "ae_dept_type" in frame.columns
-        else np.ones(n, dtype=np.int8)
-    )
 
     self_discharge = _bool(frame, "self_discharge", False, file=file)
     if "discharge_method" in frame.columns:
@@ -555,16 +568,80 @@ def _compile(raw: pd.DataFrame, *, file: str) -> ActivityTable:
         line_ids=line_ids,
         source=file,
     )
+    patient: npt.NDArray[np.int32] | None = None
+    if "patient_id" in frame.columns:
+        check_patient_ids(frame["patient_id"], file=file)
+        patient, _ = _factorize(frame["patient_id"])
+        note = patient_age_note(patient, age, fy, file=file)
+        if note:
+            notes.append(note)
     if "readmission_of" in frame.columns:
         links = _explicit_links(frame["readmission_of"], record_id, file=file)
-    elif "patient_id" in frame.columns and (adm != _NO_DAY).all() and (dis != _NO_DAY).all():
-        patient, _ = _factorize(frame["patient_id"])
+        check_readmission_links(
+            links,
+            record_id=record_id,
+            pod=pod,
+            provider=provider,
+            patient=patient,
+            admission=adm,
+            discharge=dis,
+            month=month,
+            fy_start=fy,
+            window_days=schema.READMISSION_WINDOW_DAYS,
+            file=file,
+        )
+    elif patient is not None and (adm != _NO_DAY).all() and (dis != _NO_DAY).all():
         links = link_readmissions(
             patient=patient, admission_day=adm, discharge_day=dis, pod=pod, provider=provider
         )
     else:
         links = table.readmission_of
-    return replace(table, readmission_of=links)
+    return replace(table, readmission_of=links, notes=tuple(notes))
+
+
+def _record_ids(values: pd.Series, *, file: str) -> npt.NDArray[np.generic]:
+    """Record ids: integers, or stripped text; every row has one and each id is unique."""
+    if values.dtype.kind in "iu":
+        record_id: npt.NDArray[np.generic] = values.to_numpy().astype(np.int64, copy=False)
+        blank = np.zeros(len(values), dtype=bool)
+    elif values.dtype.kind == "f":  # an integer column with blanks is read as decimals
+        arr = values.to_numpy(dtype=np.float64)
+        blank = np.isnan(arr)
+        with np.errstate(invalid="ignore"):
+            bad = ~blank & ((arr != np.floor(arr)) | (np.abs(arr) >= 2.0**53))
+        if bad.any():
+            raise InputError(
+                "record ids were read as decimals that are not whole numbers below 2^53: "
+                + summarise_items(f"{v:.17g}" for v in arr[bad][:5]),
+                file=file,
+                location=f"column 'record_id', {_rows(bad)}",
+                expected="whole-number or text ids",
+                fix="export record_id as text (quote it)",
+            )
+        record_id = np.where(blank, 0, arr).astype(np.int64)
+    else:
+        text = values.astype("string").str.strip()
+        blank = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
+        record_id = text.to_numpy(dtype=object)
+    if blank.any():
+        raise InputError(
+            f"{int(blank.sum()):,} record(s) have no record_id",
+            file=file,
+            location=f"column 'record_id', {_rows(blank)}",
+            expected="an id in every row",
+            fix="fill in those ids (the spell or attendance identifier)",
+        )
+    dup = pd.Series(record_id).duplicated(keep=False).to_numpy()
+    if dup.any():
+        ids = sorted(set(pd.Series(record_id)[dup].astype(str).tolist()))
+        raise InputError(
+            "duplicate record ids: " + summarise_items(ids),
+            file=file,
+            location=f"column 'record_id', {_rows(dup)}",
+            expected="each record_id once",
+            fix="remove the duplicate rows or give them distinct ids",
+        )
+    return record_id
 
 
 def _year_column(
@@ -667,14 +744,21 @@ def link_readmissions(
     return out
 
 
-def load_activity(path: str | Path) -> ActivityTable:
+def load_activity(path: str | Path, *, date_format: str | None = None) -> ActivityTable:
     """Read, validate and compile an activity file (CSV, Parquet or XLSX).
 
     See ``docs/activity-schema.md`` for the columns; SUS/SLAM names are mapped automatically.
+    Every column is checked by the validation layer (:mod:`quasimarket.validation`): values it
+    lets through but finds implausible are counted in :attr:`ActivityTable.notes`.
+
+    Args:
+        path: The file.
+        date_format: The ``strftime`` format of the date columns (``%d/%m/%Y``); None
+            recognises ISO, HES ``YYYYMMDD`` and UK day-first dates, one format per column.
 
     Raises:
         InputError: The file is missing, too large, not text, or has bad rows (each error
             names the rows/ids and the fix).
     """
     frame = read_table(path, what="activity table")
-    return ActivityTable.from_frame(frame, file=path)
+    return ActivityTable.from_frame(frame, file=path, date_format=date_format)

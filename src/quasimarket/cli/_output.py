@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -33,4 +32,7 @@ def _default(value: Any) -> Any:
 
 def emit_json(payload: Any) -> None:
     """Print *payload* as indented JSON on stdout (plain print: no wrapping or colour)."""
-    sys.stdout.write(json.dumps(payload, indent=2, default=_default, ensure_ascii=False) + "\n")
+    from quasimarket.io.json_output import dumps
+
+    text = dumps(payload, what="the JSON output", indent=2, default=_default, ensure_ascii=False)
+    sys.stdout.write(text + "\n")

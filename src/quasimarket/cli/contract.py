@@ -22,8 +22,10 @@ from quasimarket.contracts import (
     contract_template,
     load_contract,
 )
-from quasimarket.errors import ConfigError
-from quasimarket.io.atomic import atomic_write_text
+from quasimarket.io import prepare_output, write_output_file
+
+#: The command recorded in a template file's output marker (:mod:`quasimarket.io.outputs`).
+NEW_COMMAND = "contract new"
 
 contract_app = typer.Typer(
     help="Contract files: check one (plain-English summary and risk table) or write a template.",
@@ -110,21 +112,22 @@ def new(
         Path | None, typer.Option("--out", "-o", help="Write here (default: print).")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing --out file.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an earlier --out template written by contract new, if unedited "
+            "(never other files).",
+        ),
     ] = False,
 ) -> None:
     """Write an annotated contract template for a mechanism or rule."""
+    if out is not None:
+        prepare_output(out, command=NEW_COMMAND, kind="file", force=force)
     text = contract_template(mechanism)
     if out is None:
         sys.stdout.write(text)
         return
-    if out.exists() and not force:
-        raise ConfigError(
-            "file already exists",
-            file=out,
-            fix="choose another --out file, or add --force to overwrite it",
-        )
-    atomic_write_text(out, text)
+    write_output_file(out, text, command=NEW_COMMAND, force=force)
     console().print(f"wrote {escape(str(out))} (check it with: quasimarket contract check FILE)")
 
 

@@ -86,14 +86,26 @@ def register(app: typer.Typer) -> None:
         level: LevelOption = None,
         small: SmallOption = False,
         json_out: JsonOption = False,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force",
+                help="Replace an earlier --out folder written by economy build (never other "
+                "files).",
+            ),
+        ] = False,
     ) -> None:
         """Build an economy and write it (Parquet tables + economy.json) atomically to --out."""
         from quasimarket.cli._output import console, emit_json
         from quasimarket.economy import save_economy
         from quasimarket.economy.describe import describe_economy
+        from quasimarket.economy.store import OUTPUT_COMMAND
+        from quasimarket.io import prepare_output
 
+        inputs = {"--from": source}
+        prepare_output(out, command=OUTPUT_COMMAND, force=force, inputs=inputs)  # before work
         economy = _economy(seed, year, level, source, small)
-        written = save_economy(economy, out)
+        written = save_economy(economy, out, replace=force, inputs=inputs)
         summary = describe_economy(economy)
         if json_out:
             emit_json({"written": str(written), **summary})

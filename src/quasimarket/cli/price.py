@@ -99,20 +99,49 @@ def price_command(
             "count per standard, for the contract, a provider or a line.",
         ),
     ] = None,
+    date_format: Annotated[
+        str | None,
+        typer.Option(
+            "--date-format",
+            metavar="FORMAT",
+            help="How the activity's dates are written, e.g. '%d/%m/%Y' (default: recognise "
+            "YYYY-MM-DD, YYYYMMDD or UK day-first DD/MM/YYYY; one format per column).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON totals and breakdown.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an earlier --out folder written by quasimarket price (never other "
+            "files).",
+        ),
+    ] = False,
 ) -> None:
     """Price ACTIVITY under CONTRACT: itemised statement, per-record prices, explain."""
     from quasimarket.activity import load_activity
     from quasimarket.contracts import load_contract
+    from quasimarket.io import prepare_output
     from quasimarket.payment.input_files import load_performance
     from quasimarket.pricing import price
-    from quasimarket.pricing.report import check_output_folder, summary_payload, write_outputs
+    from quasimarket.pricing.report import OUTPUT_COMMAND, summary_payload, write_outputs
     from quasimarket.tariff import TariffTable, load_tariff
 
-    if out is not None:
-        check_output_folder(out)  # before any work: never replace the user's own files
+    achievement_file = Path(achievement) if achievement is not None else None
+    inputs: dict[str, Path | None] = {
+        "contract": contract,
+        "activity": activity,
+        "--tariff": tariff,
+        "--mff": mff,
+        "--achievement": achievement_file
+        if achievement_file and achievement_file.exists()
+        else None,
+        "--performance": performance,
+    }
+    if out is not None:  # before any work: never replace the user's own files or the inputs
+        prepare_output(out, command=OUTPUT_COMMAND, force=force, inputs=inputs)
     terms = load_contract(contract)
-    table = load_activity(activity)
+    table = load_activity(activity, date_format=_date_format(date_format))
     achieved = _achievement(achievement, terms) if achievement is not None else None
     # Any: price() takes a Performance from the payment pipeline change (issue 10)
     performed: Any = (
@@ -137,7 +166,7 @@ def price_command(
     )
     items = result.explain(explain) if explain is not None else None
     if out is not None:
-        write_outputs(result, out)
+        write_outputs(result, out, replace=force, inputs=inputs)
     payload = summary_payload(result)
     if items is not None:
         payload["explain"] = {
@@ -149,6 +178,21 @@ def price_command(
         emit_json(payload)
         return
     _print_summary(payload, out)
+
+
+def _date_format(value: str | None) -> str | None:
+    """``--date-format``: a strftime format with at least a day, a month and a year."""
+    if value is None:
+        return None
+    has_month = any(m in value for m in ("%m", "%b", "%B"))
+    if "%d" not in value or not has_month or not any(y in value for y in ("%Y", "%y")):
+        raise ConfigError(
+            f"--date-format {value!r} does not name a day, a month and a year",
+            location="--date-format",
+            expected="a strftime format such as '%d/%m/%Y', '%Y-%m-%d' or '%d %b %Y'",
+            fix="write the format with %d (day), %m or %b (month) and %Y (year)",
+        )
+    return value
 
 
 def _print_summary(payload: dict[str, Any], out: Path | None) -> None:
@@ -186,8 +230,53 @@ def _print_summary(payload: dict[str, Any], out: Path | None) -> None:
         con.print(f"wrote {out}/ (statement.csv, records.parquet, totals.json)")
 
 
+#: The command recorded in a generated activity file's output marker.
+GENERATE_COMMAND = "activity generate"
+#: The formats ``activity generate`` writes, by file suffix.
+ACTIVITY_SUFFIXES = (".parquet", ".csv", ".xlsx")
+#: Rows in one Excel worksheet, the header row included.
+XLSX_MAX_ROWS = 1_048_576
+
+
+def _activity_bytes(frame: Any, suffix: str) -> bytes:
+    """*frame* as the bytes of a ``.parquet``, ``.csv`` or ``.xlsx`` file."""
+    if suffix == ".csv":
+        return bytes(frame.to_csv(index=False).encode("utf-8"))
+    buffer = io.BytesIO()
+    if suffix == ".xlsx":
+        frame.to_excel(buffer, index=False, engine="openpyxl")
+    else:
+        frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _activity_suffix(out: Path, n: int) -> str:
+    """The format ``--out`` asks for, by its suffix (checked before any work)."""
+    suffix = out.suffix.lower()
+    if suffix not in ACTIVITY_SUFFIXES:
+        raise ConfigError(
+            f"cannot write activity as '{out.suffix or out.name}': unknown file type",
+            file=out,
+            location="--out",
+            expected="a file name ending .parquet, .csv or .xlsx",
+            fix=f"name the output e.g. {out.with_suffix('.parquet').name}",
+        )
+    if suffix == ".xlsx" and n > XLSX_MAX_ROWS - 1:
+        raise ConfigError(
+            f"{n:,} records do not fit in one Excel worksheet",
+            file=out,
+            location="--n",
+            expected=f"at most {XLSX_MAX_ROWS - 1:,} records for .xlsx",
+            fix="write .parquet or .csv, or generate fewer records",
+        )
+    return suffix
+
+
 def generate_command(
-    out: Annotated[Path, typer.Option("--out", help="Output Parquet (or .csv) file.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Output file: .parquet, .csv or .xlsx (by its suffix)."),
+    ],
     n: Annotated[int, typer.Option("--n", help="Number of records.")] = 10_000,
     year: Annotated[
         str | None, typer.Option(help="Financial year (with --contract: the contract's).")
@@ -201,16 +290,21 @@ def generate_command(
     readmission_rate: Annotated[
         float, typer.Option(help="Share of emergency spells that are readmissions.")
     ] = 0.07,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Replace an earlier --out file written by quasimarket activity generate "
+            "(never other files)."
+        ),
+    ] = False,
 ) -> None:
     """Generate synthetic activity in the activity schema."""
     from quasimarket.activity import synthetic_activity, synthetic_activity_for_contract
-    from quasimarket.io import atomic_write_bytes
+    from quasimarket.io import prepare_output, write_output_file
 
-    if out.exists() and not force:
-        raise ConfigError(
-            "output file already exists", location="--out", fix="choose another path or --force"
-        )
+    inputs = {"--contract": contract}
+    prepare_output(out, command=GENERATE_COMMAND, kind="file", force=force, inputs=inputs)
+    suffix = _activity_suffix(out, n)
     if contract is not None:
         from quasimarket.contracts import load_contract
 
@@ -235,12 +329,8 @@ def generate_command(
             seed=seed,
             readmission_rate=readmission_rate,
         )
-    buffer = io.BytesIO()
-    if out.suffix.lower() == ".csv":
-        buffer.write(frame.to_csv(index=False).encode("utf-8"))
-    else:
-        frame.to_parquet(buffer, index=False)
-    atomic_write_bytes(out, buffer.getvalue())
+    data = _activity_bytes(frame, suffix)
+    write_output_file(out, data, command=GENERATE_COMMAND, force=force, inputs=inputs)
     console().print(f"wrote {len(frame):,} records for {year} to {out}")
 
 

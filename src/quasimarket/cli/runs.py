@@ -1,4 +1,4 @@
-"""CLI commands: ``runs list / show / compare / delete`` over the run store."""
+"""CLI commands: ``runs list / show / compare / delete / tidy`` over the run store."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ StoreOption = Annotated[Path | None, typer.Option("--store", help=STORE_HELP)]
 
 def register(app: typer.Typer) -> None:
     """Add the ``runs`` group to *app*."""
-    group = typer.Typer(help="List, show, compare and delete stored runs.", no_args_is_help=True)
+    group = typer.Typer(
+        help="List, show, compare, delete and tidy stored runs.", no_args_is_help=True
+    )
     app.add_typer(group, name="runs")
 
     @group.command("list")
@@ -111,3 +113,39 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         runs.delete(record.run_id)
         console().print(f"deleted {record.run_id}", highlight=False)
+
+    @group.command("tidy")
+    def tidy(
+        store: StoreOption = None,
+        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Clean up after crashes: adopt finished runs missing from the catalog, remove
+        temporary folders, and rebuild a damaged catalog from the run folders."""
+        from quasimarket.cli._output import console, emit_json
+        from quasimarket.runs import RunStore
+
+        runs = RunStore(store)
+        report = runs.repair()
+        if json_out:
+            emit_json(report.to_dict())
+            return
+        out = console()
+        if report.catalog:
+            out.print(f"repaired the catalog: {report.catalog}", highlight=False, markup=False)
+        lines = [
+            *(f"adopted {path}" for path in report.adopted),
+            *(f"removed {path}" for path in report.removed),
+            *(
+                f"dropped the catalog row of {run_id} (its folder is gone)"
+                for run_id in report.dropped
+            ),
+            *(f"skipped {path}: {why}" for path, why in report.skipped),
+        ]
+        for line in lines:
+            out.print(line, highlight=False, markup=False)
+        counts = (
+            f"{len(report.adopted)} adopted, {len(report.removed)} removed, "
+            f"{len(report.dropped)} dropped, {len(report.skipped)} skipped"
+        )
+        done = "tidied" if report.changed else "nothing to tidy in"
+        out.print(f"{done} {runs.path}: {counts}", highlight=False, markup=False)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+#: Seconds the server waits for open requests on SIGTERM/SIGINT before stopping anyway.
+GRACEFUL_SHUTDOWN_S = 10
 DataOption = Annotated[
     Path, typer.Option("--data", help="Folder for uploads, pricings, jobs and run stores.")
 ]
@@ -67,7 +69,17 @@ def register(app: typer.Typer) -> None:
         )
         web = create_app(config)  # refuses a non-loopback host without users
         console().print(f"quasimarket web on http://{host}:{port}/ (data in {data})")
-        uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
+        try:
+            uvicorn.run(
+                web,
+                host=host,
+                port=port,
+                log_level="warning",
+                server_header=False,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            )
+        finally:  # a second Ctrl-C skips the lifespan shutdown that stops the job workers
+            web.state.web.jobs.shutdown()
 
     @app.command("serve-user")
     def serve_user(

@@ -180,15 +180,25 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option("--chunk-size", help="Draws per chunk (memory bound).")
         ] = None,
         plots: Annotated[
-            Path | None, typer.Option("--plots", help="Also write PNG + HTML plots here.")
+            Path | None,
+            typer.Option("--plots", help="Also write PNG + HTML plots to this new folder."),
         ] = None,
         json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force",
+                help="Replace an earlier --plots folder written by stress run (never other files).",
+            ),
+        ] = False,
     ) -> None:
         """Run a stress test, store it, and print the designs side by side."""
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         from quasimarket.cli._output import console, emit_json, err_console
+        from quasimarket.io import prepare_output
         from quasimarket.runs import RunStore
+        from quasimarket.stress.plots import PLOTS_COMMAND
         from quasimarket.stress.run import run_stress, save_run
 
         if workers is not None and scheduler is not None:
@@ -203,6 +213,17 @@ def register(app: typer.Typer) -> None:
             costs=costs,
             ignore_rules=ignore_rule,
         )
+        inputs = {
+            "scenario": scenario_file,
+            "--contract": contract,
+            "--uncertainty": uncertainty,
+            "--costs": costs,
+            "run store": RunStore(store).path,
+        }
+        if plots is not None:  # before the run: never replace the user's files or the inputs
+            prepare_output(
+                plots, command=PLOTS_COMMAND, force=force, inputs=inputs, option="--plots"
+            )
         with Progress(
             TextColumn("[bold]stress test"),
             BarColumn(),
@@ -225,7 +246,7 @@ def register(app: typer.Typer) -> None:
         if plots is not None:
             from quasimarket.stress.plots import write_plots
 
-            write_plots(result.tables(), plots)
+            write_plots(result.tables(), plots, replace=force, inputs=inputs)
         if json_out:
             emit_json(
                 {
@@ -308,17 +329,30 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--out", help="HTML file (default RUN_ID.html).")
         ] = None,
         store: StoreOption = None,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force",
+                help="Replace an earlier --out report written by quasimarket report, if "
+                "unchanged (never other files).",
+            ),
+        ] = False,
     ) -> None:
         """Write one self-contained HTML report of a stress or simulation run."""
         from quasimarket.cli._output import console
+        from quasimarket.io import prepare_output, write_output_file
         from quasimarket.runs import RunStore
-        from quasimarket.stress.report import write_report
+        from quasimarket.stress.report import REPORT_COMMAND, render_report
 
         runs = RunStore(store)
         record = runs.get(run_id)
+        target = out or Path(f"{record.run_id}.html")
+        inputs = {"run store": runs.path}
+        prepare_output(target, command=REPORT_COMMAND, kind="file", force=force, inputs=inputs)
         if record.kind == "simulation":
-            from quasimarket.simulation.report import write_simulation_report as write_report
-        path = write_report(runs, record.run_id, out or Path(f"{record.run_id}.html"))
+            from quasimarket.simulation.report import render_simulation_report as render_report
+        text = render_report(runs, record.run_id)
+        path = write_output_file(target, text, command=REPORT_COMMAND, force=force, inputs=inputs)
         console().print(f"wrote {path}", highlight=False)
 
 

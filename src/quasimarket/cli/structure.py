@@ -168,13 +168,23 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--format", help="Print as dot or json instead of a table.")
         ] = None,
         json_out: JsonOption = False,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force",
+                help="Replace an earlier --out file written by structure graph (never other "
+                "files).",
+            ),
+        ] = False,
     ) -> None:
         """The accountability/funding graph for a year: a table, DOT/JSON text, or a file."""
         from rich.table import Table
 
         from quasimarket.cli._output import console, emit_json
         from quasimarket.errors import ConfigError
+        from quasimarket.io import prepare_output
         from quasimarket.structure import graph_to_dict, graph_to_dot, structure_graph, write_graph
+        from quasimarket.structure.drawing import GRAPH_COMMAND, check_graph_suffix
 
         if fmt not in (None, "dot", "json"):
             raise ConfigError(
@@ -183,9 +193,12 @@ def register(app: typer.Typer) -> None:
                 expected="dot or json (use --out FILE.png for a picture)",
                 fix="choose --format dot or --format json",
             )
+        if out is not None:
+            prepare_output(out, command=GRAPH_COMMAND, kind="file", force=force)
+            check_graph_suffix(out)
         graph = structure_graph(year, kind)
         if out is not None:
-            written = write_graph(graph, out)
+            written = write_graph(graph, out, replace=force)
             if json_out:
                 emit_json({"written": str(written), "nodes": graph.number_of_nodes()})
             else:

@@ -12,8 +12,10 @@ Layout of an economy folder::
     catchments.parquet
     local_authorities.parquet
     tariff/<key>.parquet      apc, outpatient, ae, mff, top_up
+    .quasimarket-output.json  the output marker: which files quasimarket wrote, with hashes
 
-Writing is atomic (:func:`quasimarket.io.atomic_dir`): the folder appears complete or not at all.
+Writing is atomic (:func:`quasimarket.io.output_folder`): the folder appears complete or not at
+all, and it replaces only an earlier, unchanged saved economy, never a folder of other files.
 """
 
 from __future__ import annotations
@@ -26,16 +28,27 @@ import numpy as np
 import pandas as pd
 
 from quasimarket.economy.model import Economy
-from quasimarket.errors import ConfigError, InputError
+from quasimarket.errors import InputError
 from quasimarket.financial_year import FinancialYear
-from quasimarket.io import atomic_dir, read_table
+from quasimarket.io import output_folder, read_table
+from quasimarket.io.json_output import dumps
+from quasimarket.io.outputs import Inputs
 
-__all__ = ["FORMAT_VERSION", "METADATA_FILE", "TABLES", "load_economy", "save_economy"]
+__all__ = [
+    "FORMAT_VERSION",
+    "METADATA_FILE",
+    "OUTPUT_COMMAND",
+    "TABLES",
+    "load_economy",
+    "save_economy",
+]
 
 #: Version of the folder layout; bumped when it changes incompatibly.
 FORMAT_VERSION = 1
 #: The metadata file that marks a folder as a saved economy.
 METADATA_FILE = "economy.json"
+#: The command recorded in a saved economy's output marker (:mod:`quasimarket.io.outputs`).
+OUTPUT_COMMAND = "economy build"
 #: The table attributes of :class:`Economy` saved one Parquet file each, with the columns a
 #: loaded table must have (the ``Economy`` docstring).
 TABLES: dict[str, tuple[str, ...]] = {
@@ -85,18 +98,31 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def save_economy(economy: Economy, path: str | Path) -> Path:
-    """Write *economy* to the folder *path* (replacing any economy already there).
+def save_economy(
+    economy: Economy,
+    path: str | Path,
+    *,
+    replace: bool = True,
+    inputs: Inputs | None = None,
+) -> Path:
+    """Write *economy* to the folder *path*, atomically.
+
+    Args:
+        economy: The economy to save.
+        path: The folder (created; written whole, with its output marker).
+        replace: Replace an earlier, unchanged saved economy at *path* (as a re-run expects);
+            ``False`` refuses any non-empty *path* (the CLI without ``--force``). Files
+            quasimarket did not write are never replaced.
+        inputs: The files it was built from, by label: *path* may not be, hold or lie in one.
 
     Returns:
         The folder written.
 
     Raises:
-        ConfigError: *path* is a file, or a non-empty folder that is not a saved economy.
+        InputError: *path* is taken (:func:`quasimarket.io.prepare_output`).
     """
     target = Path(path)
-    _check_target(target)
-    with atomic_dir(target) as tmp:
+    with output_folder(target, command=OUTPUT_COMMAND, force=replace, inputs=inputs) as tmp:
         for name in TABLES:
             frame: pd.DataFrame = getattr(economy, name)
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
@@ -116,26 +142,10 @@ def save_economy(economy: Economy, path: str | Path) -> Path:
             "tariff": sorted(economy.tariff),
             "sources": economy.sources,
         }
-        (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False))
+        (tmp / METADATA_FILE).write_text(
+            dumps(metadata, what=METADATA_FILE, indent=2, ensure_ascii=False)
+        )
     return target
-
-
-def _check_target(target: Path) -> None:
-    """Refuse to replace anything but an empty folder or a saved economy."""
-    if target.is_file():
-        raise ConfigError(
-            "the output path is a file",
-            file=target,
-            expected="a new folder, an empty folder or a saved economy folder",
-            fix="choose another --out path",
-        )
-    if target.is_dir() and any(target.iterdir()) and not (target / METADATA_FILE).is_file():
-        raise ConfigError(
-            "the output folder is not empty and is not a saved economy: refusing to replace it",
-            file=target,
-            expected="a new folder, an empty folder or a saved economy folder",
-            fix="choose a new --out folder (a saved economy there would be replaced whole)",
-        )
 
 
 def _metadata(folder: Path) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from quasimarket.economy.model import Economy
 from quasimarket.economy.prices import synthetic_tariff
 from quasimarket.errors import ConfigError
 from quasimarket.financial_year import FinancialYear
+from quasimarket.random_streams import validate_seed
 
 __all__ = ["PROVIDER_KINDS", "small_economy", "synthetic_economy"]
 
@@ -584,7 +585,7 @@ def _check_seed(seed: int) -> int:
             expected="an integer such as 0 or 42",
             fix="pass seed=0 (or any other non-negative integer)",
         )
-    return int(seed)
+    return validate_seed(seed, location="seed")
 
 
 def synthetic_economy(

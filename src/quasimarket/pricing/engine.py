@@ -151,6 +151,8 @@ def price(
         assert tariff is not None
         lookup_tariff(table, tariff, setup.tariff_line[_assign_lines(contract, table)])
     work = _units(setup, table, cells, per_record)
+    if note := _mff_note(contract, table, tariff):
+        work.notes.append(note)
     _unit_prices(contract, setup, cells, work)
     _local_variations(contract, table, work)
     result = pipeline.run(
@@ -186,7 +188,7 @@ def price(
         money=money,
         settlement=settle,
         applied=tuple(work.applied),
-        notes=tuple(work.notes),
+        notes=(*table.notes, *(tariff.notes if tariff is not None else ()), *work.notes),
         subcontracts=result.subcontracts,
         alliance=result.alliance,
     )
@@ -500,6 +502,50 @@ _LOCAL_PRICE_RULES = {
 
 
 # -- 1. unit prices -------------------------------------------------------------------------
+def _mff_needed(contract: Contract, tariff: TariffTable | None) -> bool:
+    """Whether some national-tariff line takes its MFF from the tariff (no ``mff`` term)."""
+    return tariff is not None and any(
+        line.mechanism in TARIFF_MECHANISMS and getattr(line.terms, "mff", None) is None
+        for line in contract.lines
+    )
+
+
+def _provider_mff(
+    contract: Contract, table: ActivityTable, tariff: TariffTable | None
+) -> npt.NDArray[np.float64] | None:
+    """Each activity provider's MFF index from the tariff's MFF table.
+
+    A provider missing from a given MFF table is refused: the published table has a row for
+    every trust, so a missing one is the wrong table (or a typo), and 1.000 would move money.
+    A tariff with no MFF table at all prices at 1.000 with a note (:func:`_mff_note`).
+    """
+    if tariff is None:
+        return None
+    if _mff_needed(contract, tariff) and len(tariff.mff_providers):
+        known = set(tariff.mff_providers)
+        missing = [p for p in table.providers if p not in known]
+        if missing:
+            raise InputError(
+                "the MFF table has no row for provider " + summarise_items(missing),
+                file=tariff.source,
+                location="MFF table",
+                expected="one row per provider priced at national tariff",
+                fix="add the provider's MFF payment index (Annex A 'MFF' tab; 1.000 if it has "
+                "none), give the right table with --mff, or set 'mff' in the line's terms",
+            )
+    return tariff.mff_for(table.providers)
+
+
+def _mff_note(contract: Contract, table: ActivityTable, tariff: TariffTable | None) -> str | None:
+    if tariff is None or len(tariff.mff_providers) or not _mff_needed(contract, tariff):
+        return None
+    return (
+        f"the tariff ({tariff.source}) has no MFF table: national prices are paid at MFF 1.000 "
+        f"for {summarise_items(table.providers)} (give --mff FILE, or 'mff' in the line's "
+        "terms)"
+    )
+
+
 def _line_setup(contract: Contract, table: ActivityTable, tariff: TariffTable | None) -> LineSetup:
     """Per-line parameters of the record-level pass, and the line look-up table."""
     lines = contract.lines
@@ -512,7 +558,7 @@ def _line_setup(contract: Contract, table: ActivityTable, tariff: TariffTable | 
     mff_lp = np.ones((n_lines, max(len(table.providers), 1)))
     top_override = np.full(n_lines, np.nan)
     age_min = np.full(n_lines, float(_default_rsse_age()))
-    prov_mff = tariff.mff_for(table.providers) if tariff is not None else None
+    prov_mff = _provider_mff(contract, table, tariff)
     local_unit = np.zeros(n_lines)
     for li, line in enumerate(lines):
         terms: Any = line.terms

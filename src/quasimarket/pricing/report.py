@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from quasimarket.errors import ConfigError, summarise_items
-from quasimarket.io import atomic_dir
+from quasimarket.errors import RunError
+from quasimarket.io import output_folder
+from quasimarket.io.json_output import dumps
+from quasimarket.io.outputs import Inputs
 from quasimarket.money import round_pence
 from quasimarket.pricing.result import PricingResult
 
-__all__ = ["OUTPUT_FILES", "check_output_folder", "summary_payload", "write_outputs"]
+__all__ = ["OUTPUT_COMMAND", "OUTPUT_FILES", "summary_payload", "write_outputs"]
 
-#: The files a pricing output folder holds (and all it may hold to be replaced).
+#: The files a pricing output folder holds (besides its output marker).
 OUTPUT_FILES = ("statement.csv", "records.parquet", "totals.json")
+#: The command recorded in a pricing output folder's marker (:mod:`quasimarket.io.outputs`).
+OUTPUT_COMMAND = "price"
 
 
 def _pence(value: float) -> float:
@@ -58,56 +61,46 @@ def summary_payload(result: PricingResult) -> dict[str, Any]:
     }
 
 
-def check_output_folder(out: str | Path) -> None:
-    """Refuse an output path whose replacement would destroy the user's files.
-
-    The folder is written whole and swapped into place, so it may only be new, empty, or an
-    earlier pricing output (nothing but :data:`OUTPUT_FILES`).
-
-    Raises:
-        ConfigError: *out* is a file, or a folder holding anything else.
-    """
-    target = Path(out)
-    if target.exists() and not target.is_dir():
-        raise ConfigError(
-            "the output path is a file, not a folder: refusing to replace it",
-            file=target,
-            location="--out",
-            expected="a new folder, an empty folder or an earlier pricing output folder",
-            fix="give --out a folder path (it is created), not an input or other file",
-        )
-    if target.is_dir():
-        foreign = sorted(p.name for p in target.iterdir() if p.name not in OUTPUT_FILES)
-        if foreign:
-            raise ConfigError(
-                f"the output folder holds {len(foreign)} file(s) quasimarket did not write "
-                f"({summarise_items(foreign)}): refusing to replace it",
-                file=target,
-                location="--out",
-                expected="a new folder, an empty folder or an earlier pricing output folder",
-                fix="choose a new --out folder; the folder is replaced whole",
-            )
-
-
-def write_outputs(result: PricingResult, out: str | Path) -> Path:
+def write_outputs(
+    result: PricingResult,
+    out: str | Path,
+    *,
+    replace: bool = True,
+    inputs: Inputs | None = None,
+) -> Path:
     """Write ``statement.csv``, ``records.parquet`` and ``totals.json`` into *out*, atomically.
 
     Money in the statement and JSON is rounded to pence (half away from zero); the Parquet
     record table keeps unrounded float64 pounds so sums can be re-derived exactly.
 
+    Args:
+        result: The pricing result.
+        out: The folder (created; written whole, with its output marker).
+        replace: Replace an earlier, unchanged pricing output at *out* (as a re-run expects);
+            ``False`` refuses any non-empty *out* (the CLI without ``--force``). Files
+            quasimarket did not write are never replaced.
+        inputs: The files priced, by label: *out* may not be, hold or lie in one of them.
+
     Raises:
-        ConfigError: *out* is a file or a folder of other files (:func:`check_output_folder`).
+        InputError: *out* is taken (:func:`quasimarket.io.prepare_output`).
     """
-    check_output_folder(out)
-    with atomic_dir(out) as tmp:
-        statement = result.statement.copy()
-        for column in statement.columns:
-            if column.endswith("_gbp"):
-                statement[column] = round_pence(statement[column].to_numpy(dtype=np.float64))
+    # Everything is checked before anything is written: no NaN or infinity in any output.
+    totals = dumps(summary_payload(result), what="totals.json", indent=2, ensure_ascii=False)
+    statement = result.statement.copy()
+    for column in statement.columns:
+        if column.endswith("_gbp"):
+            money = statement[column].to_numpy(dtype=np.float64)
+            if not np.isfinite(money).all():
+                raise RunError(
+                    f"statement.csv would hold non-finite money in {column!r} "
+                    f"({int((~np.isfinite(money)).sum()):,} rows)",
+                    location="statement.csv",
+                    fix="nothing was written; this is a bug if the inputs passed validation, "
+                    "please report it with the inputs",
+                )
+            statement[column] = round_pence(money)
+    with output_folder(out, command=OUTPUT_COMMAND, force=replace, inputs=inputs) as tmp:
         statement.to_csv(tmp / "statement.csv", index=False)
         result.records.to_parquet(tmp / "records.parquet", index=False)
-        (tmp / "totals.json").write_text(
-            json.dumps(summary_payload(result), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
+        (tmp / "totals.json").write_text(totals + "\n", encoding="utf-8")
     return Path(out)

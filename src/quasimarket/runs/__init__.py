@@ -5,6 +5,7 @@ from quasimarket.runs.store import (
     RunComparison,
     RunRecord,
     RunStore,
+    TidyReport,
     default_store_path,
     scenario_hash,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "RunComparison",
     "RunRecord",
     "RunStore",
+    "TidyReport",
     "default_store_path",
     "scenario_hash",
 ]

@@ -22,6 +22,7 @@ import pandas as pd
 
 from quasimarket._types import FloatArray
 from quasimarket.errors import RunError
+from quasimarket.random_streams import validate_seed
 from quasimarket.simulation.attribution import spend_attribution
 from quasimarket.simulation.compile import Compiled, compile_simulation, load_scenario_economy
 from quasimarket.simulation.engine import (
@@ -269,8 +270,17 @@ class SimulationResult:
             **self.records,
         }
 
-    def save(self, store: str | Path | None = None, *, source: str | None = None) -> str:
-        """Write to the run store (kind ``"simulation"``); return the run id. Atomic."""
+    def save(
+        self,
+        store: str | Path | None = None,
+        *,
+        source: str | None = None,
+        owner: str | None = None,
+    ) -> str:
+        """Write to the run store (kind ``"simulation"``); return the run id. Atomic.
+
+        *owner* (e.g. the web app's user) is recorded in the catalog and the manifest.
+        """
         from quasimarket.runs import RunStore
 
         manifest = {
@@ -290,6 +300,7 @@ class SimulationResult:
             self.tables(),
             manifest,
             name=self.scenario.name,
+            owner=owner,
         )
 
 
@@ -365,6 +376,7 @@ def simulate(
         ConfigError: an inconsistent scenario (including a regime preset or path without
             *behaviours*); RunError: the run would not fit in memory.
     """
+    validate_seed(scenario.seed if seed is None else seed, location="seed")
     updates = {
         k: v for k, v in (("years", years), ("draws", draws), ("seed", seed)) if v is not None
     }

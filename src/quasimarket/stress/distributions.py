@@ -43,7 +43,8 @@ Z90 = NormalDist().inv_cdf(0.9)
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # A NaN or inf parameter would make every draw NaN: refused, like any bad number.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Normal(_Spec):

@@ -15,9 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quasimarket.io import atomic_write_bytes, atomic_write_text
+from quasimarket.io import output_folder
+from quasimarket.io.outputs import Inputs
 
 __all__ = [
+    "PLOTS_COMMAND",
+    "PLOTS_FILES",
     "attribution_figure",
     "density_figure",
     "plotly_figures",
@@ -28,6 +31,10 @@ __all__ = [
 _MILLION = 1e6
 #: Draws per trace in the interactive (plotly) charts, which embed their data in the HTML.
 PLOTLY_MAX_DRAWS = 20_000
+#: The command recorded in a plots folder's output marker (:mod:`quasimarket.io.outputs`).
+PLOTS_COMMAND = "stress run"
+#: The files a plots folder holds (besides its output marker).
+PLOTS_FILES = ("density.png", "who_bears_the_risk.png", "attribution.png", "plots.html")
 
 
 def _matplotlib() -> Any:
@@ -164,23 +171,48 @@ def plotly_figures(tables: dict[str, pd.DataFrame]) -> list[Any]:
     return figures
 
 
-def write_plots(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
+def write_plots(
+    tables: dict[str, pd.DataFrame],
+    folder: str | Path,
+    *,
+    replace: bool = True,
+    inputs: Inputs | None = None,
+) -> list[Path]:
     """Write ``density.png``, ``who_bears_the_risk.png``, ``attribution.png`` and one
-    self-contained interactive ``plots.html`` into *folder*."""
-    out = Path(folder)
+    self-contained interactive ``plots.html`` into *folder*, atomically.
+
+    Args:
+        tables: The run's stored tables (``outcomes``, ``summary``, ``attribution``).
+        folder: The folder (created; written whole, with its output marker).
+        replace: Replace an earlier, unchanged plots folder at *folder*; ``False`` refuses any
+            non-empty *folder* (the CLI without ``--force``). Files quasimarket did not write
+            are never replaced.
+        inputs: The files the run read, by label: *folder* may not be, hold or lie in one.
+
+    Raises:
+        InputError: *folder* is taken (:func:`quasimarket.io.prepare_output`).
+    """
     parts = [
         fig.to_html(full_html=False, include_plotlyjs=(i == 0))
         for i, fig in enumerate(plotly_figures(tables))
     ]
     html = "<!doctype html><html><head><meta charset='utf-8'><title>stress plots</title></head>"
     html += "<body>" + "\n".join(parts) + "</body></html>"
-    return [
-        atomic_write_bytes(out / "density.png", png_bytes(density_figure(tables["outcomes"]))),
-        atomic_write_bytes(
-            out / "who_bears_the_risk.png", png_bytes(risk_bar_figure(tables["summary"]))
-        ),
-        atomic_write_bytes(
-            out / "attribution.png", png_bytes(attribution_figure(tables["attribution"]))
-        ),
-        atomic_write_text(out / "plots.html", html),
-    ]
+    content = dict(
+        zip(
+            PLOTS_FILES,
+            (
+                png_bytes(density_figure(tables["outcomes"])),
+                png_bytes(risk_bar_figure(tables["summary"])),
+                png_bytes(attribution_figure(tables["attribution"])),
+                html.encode("utf-8"),
+            ),
+            strict=True,
+        )
+    )
+    with output_folder(
+        folder, command=PLOTS_COMMAND, force=replace, inputs=inputs, option="--plots"
+    ) as tmp:
+        for name, data in content.items():
+            (tmp / name).write_bytes(data)
+    return [Path(folder) / name for name in PLOTS_FILES]

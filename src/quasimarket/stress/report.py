@@ -14,11 +14,15 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from quasimarket.io import atomic_write_text
+from quasimarket.io import write_output_file
+from quasimarket.io.outputs import Inputs
 from quasimarket.runs import RunStore
 from quasimarket.runs.report_html import html_table, load_run, png_img, report_page
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["REPORT_COMMAND", "render_report", "write_report"]
+
+#: The command recorded in a report's output marker (:mod:`quasimarket.io.outputs`).
+REPORT_COMMAND = "report"
 
 
 def render_report(store: RunStore, run_id: str) -> str:
@@ -89,6 +93,33 @@ def render_report(store: RunStore, run_id: str) -> str:
     return report_page(record, scenario, parts)
 
 
-def write_report(store: RunStore, run_id: str, out: str | Path) -> Path:
-    """Write the report of *run_id* to *out* atomically; return the path."""
-    return atomic_write_text(out, render_report(store, run_id))
+def write_report(
+    store: RunStore,
+    run_id: str,
+    out: str | Path,
+    *,
+    replace: bool = True,
+    inputs: Inputs | None = None,
+) -> Path:
+    """Write the report of *run_id* to the file *out* atomically, with its output marker.
+
+    Args:
+        store: The run store.
+        run_id: The stress run.
+        out: The HTML file.
+        replace: Replace an earlier, unchanged report at *out*; ``False`` refuses an existing
+            *out* (the CLI without ``--force``). A file quasimarket did not write is never
+            replaced.
+        inputs: Other inputs, by label; the run store is always one (*out* may not lie in it).
+
+    Raises:
+        InputError: *out* is taken (:func:`quasimarket.io.prepare_output`).
+    """
+    text = render_report(store, run_id)
+    return write_output_file(
+        out,
+        text,
+        command=REPORT_COMMAND,
+        force=replace,
+        inputs={"run store": store.path, **(inputs or {})},
+    )

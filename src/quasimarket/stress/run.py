@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from quasimarket._types import FloatArray
-from quasimarket.errors import RunError
+from quasimarket.errors import ConfigError, RunError
+from quasimarket.random_streams import validate_seed
 from quasimarket.stress.engine import ChunkResult, Compiled, compile_scenario, evaluate_chunk
 from quasimarket.stress.sampling import ATTRIBUTION_MAX_DRAWS, RANDOM_BLOCK
 from quasimarket.stress.scenario import Block, Scenario
@@ -232,6 +233,14 @@ def run_stress(
     Raises:
         RunError: the run would not fit in memory; the scheduler cannot be reached.
     """
+    validate_seed(scenario.seed, location="seed")
+    if chunk_size is not None and chunk_size < 1:
+        raise ConfigError(
+            f"the chunk size must be at least 1 draw, not {chunk_size:,}",
+            location="--chunk-size",
+            expected="a whole number of draws, 1 or more (rounded up to blocks of 4,096)",
+            fix="leave it out (the scenario's chunk_size is used) or give e.g. 65536",
+        )
     _check_size(scenario, chunk_size)
     started = time.perf_counter()
     compiled = compile_scenario(scenario)

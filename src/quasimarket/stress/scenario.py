@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -101,7 +102,7 @@ IgnorableRule = Literal[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # -- parties and lines ---------------------------------------------------------------------
@@ -317,6 +318,20 @@ class Scenario(_Model):
     notes: list[str] = Field(default_factory=list)
     year: str | None = None
     draws: int = Field(gt=0)
+
+    @field_validator("year")
+    @classmethod
+    def _financial_year(cls, value: str | None) -> str | None:
+        """A financial year (``2016/17``), so a typo is not carried into the report."""
+        if value is None:
+            return None
+        from quasimarket.financial_year import FinancialYear
+
+        try:
+            return str(FinancialYear.parse(value))
+        except ConfigError as error:
+            raise ValueError(f"{error.problem}; write it as YYYY/YY, e.g. 2016/17") from None
+
     seed: int = Field(default=0, ge=0)
     chunk_size: int = Field(default=65_536, gt=0)
     keep_draws: int = Field(default=100_000, ge=0)

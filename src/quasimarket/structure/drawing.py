@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from quasimarket.errors import ConfigError
-from quasimarket.io import atomic_write_bytes, atomic_write_text
+from quasimarket.io import write_output_file
 from quasimarket.structure.organisations import CATEGORIES
 
 if TYPE_CHECKING:  # networkx costs 0.3 s to import: only the graph functions need it
@@ -21,7 +21,21 @@ if TYPE_CHECKING:  # networkx costs 0.3 s to import: only the graph functions ne
 
 LineStyle = Literal["solid", "dashed", "dotted"]
 
-__all__ = ["EDGE_STYLE", "graph_to_dict", "graph_to_dot", "layout", "write_graph"]
+__all__ = [
+    "EDGE_STYLE",
+    "GRAPH_COMMAND",
+    "GRAPH_SUFFIXES",
+    "check_graph_suffix",
+    "graph_to_dict",
+    "graph_to_dot",
+    "layout",
+    "write_graph",
+]
+
+#: The command recorded in a graph file's output marker (:mod:`quasimarket.io.outputs`).
+GRAPH_COMMAND = "structure graph"
+#: The file suffixes :func:`write_graph` writes, lower case.
+GRAPH_SUFFIXES = (".png", ".dot", ".gv", ".json")
 
 #: Colour and line style per edge kind (used for both PNG and DOT).
 EDGE_STYLE: dict[str, tuple[str, LineStyle]] = {
@@ -163,25 +177,48 @@ def _png_bytes(graph: nx.MultiDiGraph) -> bytes:
         plt.close(figure)
 
 
-def write_graph(graph: nx.MultiDiGraph, path: str | Path) -> Path:
-    """Write *graph* to *path* as PNG, DOT or JSON according to its suffix, atomically.
+def check_graph_suffix(path: str | Path) -> str:
+    """The lower-case suffix of *path* if :func:`write_graph` can write it.
 
     Raises:
         ConfigError: the suffix is not ``.png``, ``.dot``/``.gv`` or ``.json``.
     """
-    import json
-
     target = Path(path)
     suffix = target.suffix.lower()
+    if suffix not in GRAPH_SUFFIXES:
+        raise ConfigError(
+            f"cannot tell the format of '{target.name}' from its suffix",
+            location="--out",
+            expected="a file name ending .png, .dot or .json",
+            fix="rename the output, e.g. structure-2016.png",
+        )
+    return suffix
+
+
+def write_graph(graph: nx.MultiDiGraph, path: str | Path, *, replace: bool = True) -> Path:
+    """Write *graph* to *path* as PNG, DOT or JSON according to its suffix, atomically, with
+    its output marker beside it (:mod:`quasimarket.io.outputs`).
+
+    Args:
+        graph: The structure graph.
+        path: The file.
+        replace: Replace an earlier, unchanged graph file at *path*; ``False`` refuses an
+            existing *path* (the CLI without ``--force``). A file quasimarket did not write is
+            never replaced.
+
+    Raises:
+        ConfigError: the suffix is not ``.png``, ``.dot``/``.gv`` or ``.json``.
+        InputError: *path* is taken (:func:`quasimarket.io.prepare_output`).
+    """
+
+    suffix = check_graph_suffix(path)
+    data: bytes | str
     if suffix == ".png":
-        return atomic_write_bytes(target, _png_bytes(graph))
-    if suffix in (".dot", ".gv"):
-        return atomic_write_text(target, graph_to_dot(graph))
-    if suffix == ".json":
-        return atomic_write_text(target, json.dumps(graph_to_dict(graph), indent=2) + "\n")
-    raise ConfigError(
-        f"cannot tell the format of '{target.name}' from its suffix",
-        location="--out",
-        expected="a file name ending .png, .dot or .json",
-        fix="rename the output, e.g. structure-2016.png",
-    )
+        data = _png_bytes(graph)
+    elif suffix == ".json":
+        from quasimarket.io.json_output import dumps
+
+        data = dumps(graph_to_dict(graph), what=str(path), indent=2) + "\n"
+    else:
+        data = graph_to_dot(graph)
+    return write_output_file(path, data, command=GRAPH_COMMAND, force=replace)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from quasimarket.errors import InputError
-from quasimarket.io.tables import read_table
+from quasimarket.io.tables import read_excel_sheets, read_table
 from quasimarket.tariff import annex_a as aa
 from quasimarket.tariff.table import TariffTable
 
@@ -43,8 +43,7 @@ def _kind(columns: list[str]) -> str | None:
 def _frames_from(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
     found: dict[str, tuple[pd.DataFrame, str]] = {}
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        read_table(path, what="tariff workbook")  # the format checks (magic, readable)
-        sheets = pd.read_excel(path, sheet_name=None)
+        sheets = read_excel_sheets(path, what="tariff workbook")  # file checks, broken workbooks
         for name, frame in sheets.items():
             frame.columns = [str(c).strip() for c in frame.columns]
             kind = _kind(list(frame.columns))

@@ -34,6 +34,8 @@ __all__ = ["REFERENCE_COST_COLUMNS", "TRIMPOINT_COLUMNS", "annex_a_from_referenc
 REFERENCE_COST_COLUMNS = ("sushrg", "description", "cost", "type", "Year", "Excess_unit_cost")
 TRIMPOINT_COLUMNS = ("sushrg", "Episode.Trimpoint")
 _FILES = ("reference_costs_2010_2016.csv", "hrg_trimpoints.csv")
+#: ``Episode.Trimpoint`` value meaning "no trim point" in the grouper's trim point file.
+NO_TRIM_SENTINEL = 32000
 
 
 def annex_a_from_reference_costs(
@@ -84,6 +86,9 @@ def annex_a_from_reference_costs(
     excess = excess.loc[wide.index]
     trim = trims.drop_duplicates("sushrg").set_index("sushrg")["Episode.Trimpoint"]
     trim_days = pd.to_numeric(trim.reindex(wide.index), errors="coerce")
+    # The grouper's trim point file writes 32000 for "no trim point" (399 HRGs of 2,879 in
+    # hrg_trimpoints.csv): that is a blank, not a 87-year stay.
+    trim_days = trim_days.mask(trim_days >= NO_TRIM_SENTINEL)
 
     nel = wide["Non_Elective_LS"]
     short = wide["Non_Elective_SS"]

@@ -10,7 +10,7 @@ synthetic catalogue, or from CSV/XLSX files via :func:`quasimarket.tariff.load_t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,8 @@ from quasimarket._types import FloatArray
 from quasimarket.errors import InputError, summarise_items
 from quasimarket.io.tables import require_columns
 from quasimarket.tariff import annex_a as aa
+from quasimarket.validation.bounds import Bound, check_bound
+from quasimarket.validation.schema import APC_TARIFF_BOUNDS, MFF_BOUNDS, OTHER_TARIFF_BOUNDS
 from quasimarket.vocabulary import POD_CODES
 
 if TYPE_CHECKING:
@@ -74,6 +76,16 @@ def _numeric(values: pd.Series, *, column: str, file: str | None) -> FloatArray:
             )
         return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _checked(
+    values: FloatArray, bound: Bound, *, column: str, file: str | None, notes: list[str]
+) -> FloatArray:
+    """*values* of *column* checked against the validation layer's *bound* (blank allowed)."""
+    note = check_bound(values, replace(bound, column=column), file=file)
+    if note:
+        notes.append(note)
+    return values
 
 
 def _flag(values: pd.Series) -> npt.NDArray[np.bool_]:
@@ -142,6 +154,7 @@ class TariffTable:
     mff_providers: tuple[str, ...] = ()
     mff_index: FloatArray = field(default_factory=lambda: np.zeros(0))
     source: str = "tariff"
+    notes: tuple[str, ...] = ()
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -176,19 +189,25 @@ class TariffTable:
                 HRG's top-up category missing from the top-up table.
         """
         files = dict(files or {})
+        notes: list[str] = []
         f_apc = files.get("apc")
         require_columns(apc, aa.APC_COLUMNS, file=f_apc, what="APC tariff table")
         apc_codes = _codes(apc, aa.HRG_CODE, file=f_apc, what="APC tariff table")
         n_apc = len(apc_codes)
 
-        def num(col: str) -> FloatArray:
-            return _numeric(apc[col], column=col, file=f_apc)
+        def num(col: str, kind: str = "price") -> FloatArray:
+            values = _numeric(apc[col], column=col, file=f_apc)
+            return _checked(values, APC_TARIFF_BOUNDS[kind], column=col, file=f_apc, notes=notes)
+
+        def share(frame: pd.DataFrame, col: str, file: str | None) -> FloatArray:
+            values = _fraction(frame[col], column=col, file=file)
+            return _checked(values, APC_TARIFF_BOUNDS["share"], column=col, file=file, notes=notes)
 
         combined = num(aa.COMBINED_DC_EL)
         day_case = np.where(np.isnan(combined), num(aa.DAY_CASE), combined)
         elective = np.where(np.isnan(combined), num(aa.ELECTIVE), combined)
         nel = num(aa.NON_ELECTIVE)
-        rsse_pct = _fraction(apc[aa.RSSE_PERCENT], column=aa.RSSE_PERCENT, file=f_apc)
+        rsse_pct = share(apc, aa.RSSE_PERCENT, f_apc)
         rsse_price = num(aa.RSSE_PRICE)
         rsse_price = np.where(np.isnan(rsse_price), rsse_pct * nel, rsse_price)
         rsse_app = _flag(apc[aa.RSSE_APPLICABLE]) & ~np.isnan(rsse_price)
@@ -201,7 +220,7 @@ class TariffTable:
                 f_top = files.get("top_up")
                 require_columns(top_up, aa.TOP_UP_COLUMNS, file=f_top, what="top-up table")
                 keys = _codes(top_up, aa.TOP_UP_CATEGORY_CODE, file=f_top, what="top-up table")
-                pcts = _fraction(top_up[aa.TOP_UP_PERCENT], column=aa.TOP_UP_PERCENT, file=f_top)
+                pcts = share(top_up, aa.TOP_UP_PERCENT, f_top)
                 pct_by_cat = dict(zip(keys, pcts.tolist(), strict=True))
             used = cats[cats != ""]
             unknown = sorted(set(used.tolist()) - set(pct_by_cat))
@@ -224,17 +243,26 @@ class TariffTable:
         rows_price[:, POD_CODES["non_elective"]] = nel
         rows_price[:, POD_CODES["op_procedure"]] = num(aa.OP_PROCEDURE)
         blocks = [rows_price]
-        el_trim = [num(aa.ELECTIVE_TRIM)]
-        nel_trim = [num(aa.NON_ELECTIVE_TRIM)]
-        ebd = [num(aa.EXCESS_BED_DAY)]
+        el_trim = [num(aa.ELECTIVE_TRIM, "trim")]
+        nel_trim = [num(aa.NON_ELECTIVE_TRIM, "trim")]
+        ebd = [num(aa.EXCESS_BED_DAY, "excess_bed_day")]
         extra = 0
 
         if ae is not None and len(ae):
             f_ae = files.get("ae")
             require_columns(ae, aa.AE_COLUMNS, file=f_ae, what="A&E tariff table")
             ae_codes = _codes(ae, aa.AE_HRG_CODE, file=f_ae, what="A&E tariff table")
-            p12 = _numeric(ae[aa.AE_TYPE_1_2], column=aa.AE_TYPE_1_2, file=f_ae)
-            p34 = _numeric(ae[aa.AE_TYPE_3_4], column=aa.AE_TYPE_3_4, file=f_ae)
+            price = OTHER_TARIFF_BOUNDS["price"]
+            p12, p34 = (
+                _checked(
+                    _numeric(ae[col], column=col, file=f_ae),
+                    price,
+                    column=col,
+                    file=f_ae,
+                    notes=notes,
+                )
+                for col in (aa.AE_TYPE_1_2, aa.AE_TYPE_3_4)
+            )
             ae_names = ae[aa.AE_HRG_NAME].astype("string").fillna("").tolist()
             new_rows = []
             for i, code in enumerate(ae_codes):
@@ -257,12 +285,14 @@ class TariffTable:
             require_columns(outpatient, aa.OUTPATIENT_COLUMNS, file=f_op, what="outpatient table")
             tfcs = _codes(outpatient, aa.TFC_CODE, file=f_op, what="outpatient tariff table")
             block = np.full((len(tfcs), N_PRICE_COLUMNS), np.nan)
-            block[:, POD_CODES["op_first"]] = _numeric(
-                outpatient[aa.OP_FIRST], column=aa.OP_FIRST, file=f_op
-            )
-            block[:, POD_CODES["op_follow_up"]] = _numeric(
-                outpatient[aa.OP_FOLLOW_UP], column=aa.OP_FOLLOW_UP, file=f_op
-            )
+            for col, pod in ((aa.OP_FIRST, "op_first"), (aa.OP_FOLLOW_UP, "op_follow_up")):
+                block[:, POD_CODES[pod]] = _checked(
+                    _numeric(outpatient[col], column=col, file=f_op),
+                    OTHER_TARIFF_BOUNDS["price"],
+                    column=col,
+                    file=f_op,
+                    notes=notes,
+                )
             blocks.append(block)
             codes += [TFC_PREFIX + _tfc(c) for c in tfcs]
             names += [str(x) for x in outpatient[aa.TFC_NAME].astype("string").fillna("")]
@@ -277,17 +307,7 @@ class TariffTable:
             f_mff = files.get("mff")
             require_columns(mff, (aa.MFF_ORG_CODE, aa.MFF_INDEX), file=f_mff, what="MFF table")
             mff_codes = tuple(_codes(mff, aa.MFF_ORG_CODE, file=f_mff, what="MFF table"))
-            mff_index = _numeric(mff[aa.MFF_INDEX], column=aa.MFF_INDEX, file=f_mff)
-            bad = ~(mff_index > 0)
-            if bad.any():
-                rows = np.flatnonzero(bad) + 2
-                raise InputError(
-                    "MFF payment index must be a positive number",
-                    file=f_mff,
-                    location=f"column {aa.MFF_INDEX!r}, rows " + summarise_items(rows),
-                    expected="an index around 0.9-1.3 (1.0 = national average)",
-                    fix="correct those rows",
-                )
+            mff_index = _mff_index(mff, file=f_mff, notes=notes)
 
         el = pad(el_trim[0], np.inf)
         nl = pad(nel_trim[0], np.inf)
@@ -305,6 +325,7 @@ class TariffTable:
             mff_providers=mff_codes,
             mff_index=mff_index,
             source=source,
+            notes=tuple(notes),
         )
 
     @classmethod
@@ -345,17 +366,8 @@ class TariffTable:
         """A copy with the MFF table replaced (``MFF_COLUMNS``)."""
         require_columns(mff, (aa.MFF_ORG_CODE, aa.MFF_INDEX), file=file, what="MFF table")
         codes = tuple(_codes(mff, aa.MFF_ORG_CODE, file=file, what="MFF table"))
-        index = _numeric(mff[aa.MFF_INDEX], column=aa.MFF_INDEX, file=file)
-        bad = ~(index > 0)
-        if bad.any():
-            raise InputError(
-                "MFF payment index must be a positive number",
-                file=file,
-                location=f"column {aa.MFF_INDEX!r}, rows "
-                + summarise_items(np.flatnonzero(bad) + 2),
-                expected="an index around 0.9-1.3",
-                fix="correct those rows",
-            )
+        notes = [n for n in self.notes if not n.startswith(_MFF_NOTE)]
+        index = _mff_index(mff, file=file, notes=notes)
         return TariffTable(
             codes=self.codes,
             names=self.names,
@@ -370,6 +382,7 @@ class TariffTable:
             mff_providers=codes,
             mff_index=index,
             source=self.source,
+            notes=tuple(notes),
         )
 
     def describe(self) -> dict[str, object]:
@@ -381,6 +394,21 @@ class TariffTable:
             "priced_by_pod": {pod: int(priced[:, code].sum()) for pod, code in POD_CODES.items()},
             "mff_providers": len(self.mff_providers),
         }
+
+
+#: Notes about the MFF table start so (a replaced MFF table drops the old table's notes).
+_MFF_NOTE = "MFF:"
+
+
+def _mff_index(mff: pd.DataFrame, *, file: str | None, notes: list[str]) -> FloatArray:
+    """The MFF payment index column, checked (0.5-2; blank refused)."""
+    values = _numeric(mff[aa.MFF_INDEX], column=aa.MFF_INDEX, file=file)
+    note = check_bound(
+        values, replace(MFF_BOUNDS["index"], column=aa.MFF_INDEX), file=file, blank_ok=False
+    )
+    if note:
+        notes.append(f"{_MFF_NOTE} {note}")
+    return values
 
 
 def _tfc(code: object) -> str:

@@ -71,8 +71,12 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        jobs.shutdown()
+        # uvicorn runs this shutdown on SIGTERM and SIGINT: without it the job workers
+        # outlive the server, finishing (and storing) jobs nobody can follow
+        try:
+            yield
+        finally:
+            jobs.shutdown()
 
     app = FastAPI(
         title="quasimarket web API",

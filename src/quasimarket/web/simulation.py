@@ -9,7 +9,6 @@ overridable; charts are drawn from the run's stored tables (no new statistics).
 from __future__ import annotations
 
 import importlib
-import inspect
 import time
 from pathlib import Path
 from typing import Any
@@ -91,11 +90,8 @@ def run(job: Path, store: Path, payload: dict[str, Any]) -> str:
 
     result = simulate(scenario, scheduler=payload.get("scheduler"), progress=progress)
     update_job(job, message="storing the run", progress=1.0)
-    options: dict[str, Any] = {"source": "web"}
-    if "owner" in inspect.signature(result.save).parameters:
-        options["owner"] = payload.get("owner")
     with store_lock(store):
-        run_id: str = result.save(store, **options)
+        run_id: str = result.save(store, source="web", owner=payload.get("owner"))
     return run_id
 
 
