@@ -10,7 +10,8 @@ are the three headline benchmarks of ``docs/benchmarks.md``, each timed after a 
 in the same process (as the headline benchmarks are): pricing N spells (the ``bench_pricing``
 contract and data), the stress tester on 1M draws × 25 lines × 4 designs (serial, one
 process), and the national simulation (one draw, ten years); plus ``simulation_cold``, the
-national simulation's first call in a fresh process, imports included.
+national simulation's first call in a fresh process, imports included, and ``load_activity``
+(``_csv``), reading and validating the pricing benchmark's spells from Parquet (CSV).
 """
 
 from __future__ import annotations
@@ -51,6 +52,21 @@ bsim.simulate(scenario)  # warm-up: imports, caches
 t = time.perf_counter(); bsim.simulate(scenario)
 print(time.perf_counter() - t, 0)
 """,
+    # reading and validating an activity file: the user's wait before any pricing
+    "load_activity": """
+import time
+from quasimarket.activity import load_activity
+load_activity({data!r})  # warm-up: imports
+t = time.perf_counter(); table = load_activity({data!r})
+print(time.perf_counter() - t, len(table))
+""",
+    "load_activity_csv": """
+import time
+from quasimarket.activity import load_activity
+load_activity({csv!r})
+t = time.perf_counter(); table = load_activity({csv!r})
+print(time.perf_counter() - t, len(table))
+""",
     # what a user waits for once: the imports the run needs and its first call
     "simulation_cold": """
 import time
@@ -84,13 +100,18 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "spells.parquet"
-        if "pricing" in args.only:
+        csv = Path(tmp) / "spells.csv"
+        if {"pricing", "load_activity", "load_activity_csv"} & set(args.only):
             sys.path.insert(0, str(ROOT / "bench"))
             import bench_pricing
 
             bench_pricing.make_data(args.spells, data)
+            if "load_activity_csv" in args.only:
+                import pandas as pd
+
+                pd.read_parquet(data).to_csv(csv, index=False)
         for name in args.only:
-            code = WORKLOADS[name].format(data=str(data), draws=args.draws)
+            code = WORKLOADS[name].format(data=str(data), csv=str(csv), draws=args.draws)
             best = {"before": float("inf"), "after": float("inf")}
             values = {}
             for _ in range(args.repeats):

@@ -167,12 +167,12 @@ _OS_ERRORS: dict[int, tuple[str, str, str]] = {
     errno.EEXIST: (
         "{path} already exists",
         "the output already exists",
-        "remove it, or choose another path",
+        "choose another path",
     ),
     errno.ENOTEMPTY: (
         "folder {path} is not empty",
         "a folder is not empty",
-        "remove it, or choose another path",
+        "choose another path",
     ),
     errno.ENAMETOOLONG: ("file name too long: {path}", "file name too long", "use a shorter path"),
     errno.EMFILE: (
@@ -224,6 +224,16 @@ def from_os_error(
             f"cannot replace the current folder ({path}) with the output",
             fix="give --out a new folder inside it, e.g. --out ./out",
         )
+    if code in (errno.EEXIST, errno.ENOTDIR) and error.filename is not None:
+        existing = user_path(error.filename) or ""
+        while existing and not os.path.exists(existing) and os.path.dirname(existing) != existing:
+            existing = os.path.dirname(existing)  # the part of the path that is in the way
+        if existing and os.path.isfile(existing):  # mkdir where a file already is
+            return QuasimarketError(
+                f"cannot make a folder at {existing}: it is a file",
+                fix="choose another --out / --store path; every part before the last must be "
+                "a folder (the file is left as it is)",
+            )
     if code in _OS_ERRORS:
         with_path, without_path, fix = _OS_ERRORS[code]
         return QuasimarketError(with_path.format(path=path) if path else without_path, fix=fix)
@@ -237,12 +247,26 @@ def from_os_error(
     return QuasimarketError(problem, fix="check the path and the disk, then try again")
 
 
+#: A bad value longer than this is shortened in messages (a 100,000-character code stays short).
+MAX_SHOWN_CHARS = 80
+
+
 def summarise_items(items: Iterable[object], *, first: int = 5) -> str:
-    """``'A, B, C and 12 more'``: the first few bad values, then a count of the rest."""
-    values = [str(item) for item in items]
+    """``'A, B, C and 12 more'``: the first few bad values, then a count of the rest.
+
+    Each value is cut to :data:`MAX_SHOWN_CHARS` characters, so one absurd value cannot make
+    the message unreadable (or slow to print).
+    """
+    values = [_shorten(str(item)) for item in items]
     shown = ", ".join(values[:first])
     rest = len(values) - first
     return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_SHOWN_CHARS:
+        return text
+    return f"{text[: MAX_SHOWN_CHARS - 3]}... ({len(text):,} characters)"
 
 
 def from_validation_error(

@@ -17,12 +17,10 @@ for the exact row or id.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -51,7 +49,7 @@ BASE_COMMANDS: dict[str, tuple[str, ...]] = {
     "stress-run": ("stress", "run", "scenario.toml", "--draws", "200", "--json"),
     "stress-contract": (
         "stress", "check", "--contract", "contract.toml", "--uncertainty", "uncertainty.toml",
-        "--costs", "costs.toml", "--ignore-rule", "readmissions",
+        "--costs", "costs.toml", "--ignore-rule", "readmissions", "--ignore-rule", "sanctions",
     ),
     "simulate": ("simulate", "simulation.toml", "--out", "runs", "--json"),
     "runs-show": ("runs", "show", "{stress}", "--store", "runs"),
@@ -189,7 +187,7 @@ class Workspace:
         return path
 
 
-Build = Callable[[Workspace], None]
+Build = Callable[[Workspace], object]  # the result is ignored
 
 
 def _nothing(ws: Workspace) -> None:
@@ -268,13 +266,18 @@ def truncated(source: str, name: str) -> Build:
     return build
 
 
-def steps(*builds: Build) -> Build:
-    def build(ws: Workspace) -> None:
-        for step in builds:
-            step(ws)
+def all_of(*parts: str) -> str:
+    """A regular expression matching text that contains every part, in any order."""
+    return "".join(f"(?=.*{part})" for part in parts)
 
-    return build
 
+def none_of(*parts: str) -> str:
+    """A regular expression matching text that contains none of the parts."""
+    return "^" + "".join(f"(?!.*{part})" for part in parts)
+
+
+#: A message for a `nan` the user wrote must say it is not a number (not "negative", "above 50").
+NOT_A_NUMBER = r"(finite|not a number)"
 
 NOISE = bytes(range(256)) * 8
 DEEP_TOML = "a = " + "[" * 5000 + "]" * 5000 + "\n"
@@ -304,9 +307,7 @@ def contract_case(
     uses: tuple[str, ...] = (),
     subprocess: bool = False,
 ) -> Case:
-    return Case(
-        name, "contract", argv, message, build=build, uses=uses, subprocess=subprocess
-    )
+    return Case(name, "contract", argv, message, build=build, uses=uses, subprocess=subprocess)
 
 
 def contract_edit(name: str, old: str, new: str, message: str, *, last: bool = False) -> Case:
@@ -343,13 +344,13 @@ CONTRACT_CASES = [
     contract_edit("syntax-unclosed-string", 'name = "Corpus acute contract 2016/17"',
                   'name = "Corpus acute contract', r"contract\.toml.*line 5"),
     contract_edit("syntax-missing-value", "planned_activity = 38_000", "planned_activity =",
-                  r"contract\.toml.*line 22"),
+                  r"contract\.toml.*line 23"),
     contract_edit("syntax-duplicate-key", 'year = "2016/17"', 'year = "2016/17"\nyear = "2017/18"',
                   r"contract\.toml.*line 7"),
     contract_edit("syntax-bad-table-header", "[[lines]]\nid = \"nel\"", "[[lines]\nid = \"nel\"",
-                  r"contract\.toml.*line 34"),
+                  r"contract\.toml.*line 35"),
     contract_edit("syntax-bare-word", "avoidable_share = 0.5", "avoidable_share = half",
-                  r"contract\.toml.*line 49"),
+                  r"contract\.toml.*line 50"),
     # unknown keys
     contract_edit("unknown-top-level-key", 'form = "nhs_standard_contract"',
                   'form = "nhs_standard_contract"\nnmae = "x"', r"nmae.*did you mean 'name'"),
@@ -363,7 +364,7 @@ CONTRACT_CASES = [
                   r"\bmf\b.*did you mean 'mff'"),
     # bad enum values
     contract_edit("currency-spel", 'currency = "spell"', 'currency = "spel"',
-                  r"currency.*'spel'.*spell"),
+                  all_of("currency", "'spel'", "'spell'")),
     contract_edit("pod-banana", 'pods = ["elective", "day_case"]', 'pods = ["elective", "banana"]',
                   r"pods.*'banana'.*day_case"),
     contract_edit("mechanism-typo", 'mechanism = "national_tariff"', 'mechanism = "national_tarif"',
@@ -431,10 +432,10 @@ CONTRACT_CASES = [
     contract_edit("sanctions-penalty-negative", "unit_penalty = 120", "unit_penalty = -120",
                   r"unit_penalty.*-120"),
     contract_edit("sanctions-floor-above-threshold", "floor_threshold = 0.85",
-                  "floor_threshold = 0.99", r"floor_threshold.*0\.99"),
+                  "floor_threshold = 0.99", r"floor_threshold.*above.*threshold"),
     contract_edit("allow-out-of-era-text", 'pods = ["elective", "day_case"]',
-                  'pods = ["elective", "day_case"]\nallow_out_of_era = "yes"',
-                  r"allow_out_of_era.*yes"),
+                  'pods = ["elective", "day_case"]\nallow_out_of_era = "sometimes"',
+                  r"allow_out_of_era.*sometimes"),
     contract_edit("pods-not-a-list", 'pods = ["elective", "day_case"]', 'pods = "elective"',
                   r"pods"),
     # references and required fields
@@ -495,7 +496,7 @@ CONTRACT_CASES = [
                        "effective_to = 2016-04-01\nfactor = 0.9\n"),
                   r"effective_(to|from)"),
     contract_case("risk-share-shares-not-summing",
-                  lambda ws: ws.write(C, ws.text(C) + "\n[risk_share]\nband_edges = [-0.05, 0.05]\n"
+                  lambda ws: ws.write(C, ws.text(C) + "\n[risk_share]\nband_edges = [0.95, 1.05]\n"
                                       "provider_shares = [0.5, 0.0, 0.5]\n"
                                       "commissioner_shares = [0.6, 1.0, 0.5]\n"),
                   r"(provider|commissioner)_shares"),
@@ -584,11 +585,24 @@ def readmission(target: Callable[[pd.DataFrame, int], int]) -> Change:
     return change
 
 
-def _later_spell(frame: pd.DataFrame, i: int) -> int:
-    spells = frame[frame["pod"].isin(["elective", "non_elective", "day_case"])]
-    later = spells[spells["admission_date"] > frame.loc[i, "discharge_date"]]
-    later = later[later["provider"] == frame.loc[i, "provider"]]
-    return int(later.index[-1])
+def _later_spell(frame: pd.DataFrame, values: dict[str, str]) -> None:
+    """An emergency spell linked to the same patient's *next* emergency spell (the wrong way
+    round): the later spell is given the patient's id, so only the order is wrong."""
+    i = first(frame, "non_elective")
+    spells = frame[
+        (frame["pod"] == "non_elective") & (frame["provider"] == frame.loc[i, "provider"])
+    ]
+    j = int(spells.index[spells["admission_date"] > frame.loc[i, "discharge_date"]][0])
+    frame.loc[j, "patient_id"] = frame.loc[i, "patient_id"]
+    frame.loc[i, "readmission_of"] = frame.loc[j, "record_id"]
+    values.update(id=frame.loc[i, "record_id"], line=str(i + 2))
+
+
+def _elective_readmission(frame: pd.DataFrame, values: dict[str, str]) -> None:
+    """A planned (elective) spell marked as readmitting the spell before it."""
+    i = first(frame, "elective", skip=1)
+    frame.loc[i, "readmission_of"] = frame.loc[first(frame, "elective"), "record_id"]
+    values.update(id=frame.loc[i, "record_id"], line=str(i + 2))
 
 
 def _duplicate_ids(frame: pd.DataFrame, values: dict[str, str]) -> None:
@@ -613,13 +627,6 @@ def _los_contradicts_dates(frame: pd.DataFrame, values: dict[str, str]) -> None:
     values.update(id=frame.loc[i, "record_id"], line=str(i + 2))
 
 
-def _whole_column(column: str, value: str) -> Change:
-    def change(frame: pd.DataFrame, values: dict[str, str]) -> None:
-        frame[column] = value
-
-    return change
-
-
 def _all_string_parquet(frame: pd.DataFrame, values: dict[str, str]) -> None:
     frame.loc[0, "age"] = "unknown"  # every column is a string column in this Parquet file
 
@@ -634,15 +641,19 @@ def _csv_text(change: Callable[[str], str | bytes]) -> Build:
 
 
 def _duplicate_column(text: str) -> str:
-    header, rest = text.split("\n", 1)
-    return header.replace(",age,", ",age,") + ",age\n" + "\n".join(
-        line + ",7" if line else line for line in rest.split("\n")
+    """A second ``age`` column (a careless join in a spreadsheet)."""
+    return "\n".join(
+        line + (",age" if i == 0 else ",7") if line else line
+        for i, line in enumerate(text.split("\n"))
     )
 
 
-def raw_case(name: str, build: Build, message: str, *, file: str = A, **kw: object) -> Case:
+def raw_case(
+    name: str, build: Build, message: str, *, file: str = A, subprocess: bool = False
+) -> Case:
+    """An activity file written (or not) by *build*, priced under the base contract."""
     argv = ("price", C, file, "--out", "priced")
-    return Case(name, "activity", argv, message, build=build, uses=(C,), **kw)  # type: ignore[arg-type]
+    return Case(name, "activity", argv, message, build=build, uses=(C,), subprocess=subprocess)
 
 
 ACTIVITY_CASES = [
@@ -650,12 +661,11 @@ ACTIVITY_CASES = [
     activity_case("missing-provider-column", drop("provider"), r"missing column 'provider'"),
     activity_case("missing-record-id-column", drop("record_id"), r"missing column 'record_id'"),
     activity_case("missing-age-column", drop("age"), r"missing column 'age'"),
-    activity_case("duplicate-ids", _duplicate_ids, r"duplicate record ids?: {id}.*rows 2, 3"),
+    activity_case("duplicate-ids", _duplicate_ids,
+                  all_of(r"duplicate record ids?: {id}\b", "rows 2, 3")),
     activity_case("blank-id", cell("record_id", ""), r"record_id.*(row|line)s? {line}\b"),
     raw_case("duplicate-column-name", _csv_text(_duplicate_column), r"age.*(twice|duplicate)"),
-    raw_case("semicolon-separated",
-             lambda ws: ws.save(ws.frame(), A) and ws.write(A, ws.frame().to_csv(index=False,
-                                                                               sep=";")),
+    raw_case("semicolon-separated", write(A, lambda ws: ws.frame().to_csv(index=False, sep=";")),
              r"(semicolon|;|header row)"),
     # dates
     activity_case("date-month-13", cell("admission_date", "2016-13-45"),
@@ -666,7 +676,8 @@ ACTIVITY_CASES = [
     activity_case("date-before-the-nhs", cell("admission_date", "1947-01-01"),
                   r"admission_date.*1947-01-01.*1948"),
     activity_case("date-2100", cell("discharge_date", "2100-01-01"), r"discharge_date.*2100"),
-    activity_case("date-format-mismatch", lambda f, v: None, r"--date-format.*%d/%m/%Y",
+    activity_case("date-format-mismatch", lambda f, v: None,
+                  all_of("admission_date", "--date-format", "%d/%m/%Y"),
                   extra=("--date-format", "%d/%m/%Y")),
     activity_case("discharge-before-admission",
                   cell("discharge_date", "2016-04-01", pod="non_elective"),
@@ -699,20 +710,18 @@ ACTIVITY_CASES = [
     activity_case("readmission-of-itself", readmission(lambda f, i: i), r"readmission_of.*{id}"),
     activity_case("readmission-of-an-outpatient",
                   readmission(lambda f, i: first(f, "op_first")), r"readmission_of.*{id}"),
-    activity_case("readmission-of-a-later-spell", readmission(_later_spell),
+    activity_case("readmission-of-a-later-spell", _later_spell,
                   r"readmission_of.*{id}"),
     activity_case("readmission-of-unknown-id", cell("readmission_of", "99999999", "non_elective"),
-                  r"readmission_of.*99999999"),
-    activity_case("readmission-from-an-elective",
-                  lambda f, v: readmission(lambda f, i: first(f, "elective"))(f, v)
-                  or f.assign(pod=f["pod"].where(f.index != first(f, "non_elective"),
-                                                 "elective")),
-                  r"readmission"),
+                  r"readmission_of.*\b99999999\b(?!\.)"),
+    activity_case("readmission-from-an-elective", _elective_readmission,
+                  r"readmission_of.*{id}"),
     # the file itself
     raw_case("empty-file", write(A, ""), r"activity\.csv.*empty"),
     raw_case("header-only", _csv_text(lambda t: t.split("\n", 1)[0] + "\n"),
              r"activity\.csv.*no (records|rows)"),
-    raw_case("blank-lines-only", write(A, "\n\n   \n"), r"activity\.csv.*(empty|no)"),
+    raw_case("blank-lines-only", write(A, "\n\n   \n"),
+             r"activity\.csv.*(empty|no header|blank)"),
     raw_case("not-utf8", _csv_text(lambda t: t.replace("S001", "S\xe9001", 1).encode("latin-1")),
              r"activity\.csv.*UTF-8"),
     raw_case("binary-noise", write(A, NOISE), r"activity\.csv.*(not text|UTF-8)"),
@@ -727,8 +736,7 @@ ACTIVITY_CASES = [
     raw_case("xlsx-header-only",
              lambda ws: ws.save(ws.frame().iloc[:0], "activity.xlsx"),
              r"activity\.xlsx.*no (records|rows)", file="activity.xlsx"),
-    raw_case("wrong-suffix", _csv_text(lambda t: t) if False else  # noqa: SIM222
-             lambda ws: ws.write("activity.json", ws.text(A)),
+    raw_case("wrong-suffix", write("activity.json", lambda ws: ws.text(A)),
              r"activity\.json.*(\.json|suffix|CSV)", file="activity.json"),
     raw_case("csv-named-parquet", lambda ws: ws.write("activity.parquet", ws.text(A)),
              r"activity\.parquet.*Parquet", file="activity.parquet"),
@@ -821,12 +829,12 @@ TARIFF_CASES = [
                 lambda ws: ws.save(ws.frame("tariff/apc.csv").drop(columns=[NON_ELECTIVE]),
                                    "tariff/apc.csv"),
                 r"apc\.csv.*missing column 'Non-elective spell tariff"),
-    tariff_case("two-apc-tables", lambda ws: ws.copy("tariff/apc.csv") if False else  # noqa: SIM222
-                shutil.copy2(ws.root / "tariff/apc.csv", ws.root / "tariff/apc2.csv"),
+    tariff_case("two-apc-tables", write("tariff/apc2.csv", lambda ws: ws.text("tariff/apc.csv")),
                 r"apc\.csv.*apc2\.csv|apc2\.csv.*apc\.csv"),
     tariff_case("missing-apc-table", lambda ws: (ws.root / "tariff/apc.csv").unlink(),
                 r"tariff.*no admitted patient care"),
-    tariff_case("annex-a-title-rows", _title_rows, r"apc\.csv.*(header|recognisable)"),
+    tariff_case("annex-a-title-rows", _title_rows,
+                none_of("tokenizing", "C error") + all_of(r"apc\.csv", "header")),
     tariff_case("empty-folder", _empty_tariff, r"tariff.*(no admitted patient care|empty)"),
     tariff_case("top-up-percent-300", table_cell("top_up", "Top-up %", "300"),
                 r"top_up\.csv.*300"),
@@ -850,8 +858,13 @@ MFF_ARGV = (*PRICE, "--mff", "mff.csv")
 MFF_INDEX = "MFF payment index"
 
 
-def mff_case(name: str, change: Callable[[pd.DataFrame], pd.DataFrame], message: str,
-             *, in_tariff: bool = False) -> Case:
+def mff_case(
+    name: str,
+    change: Callable[[pd.DataFrame], pd.DataFrame],
+    message: str,
+    *,
+    in_tariff: bool = False,
+) -> Case:
     target = "tariff/mff.csv" if in_tariff else "mff.csv"
 
     def build(ws: Workspace) -> None:
@@ -876,8 +889,9 @@ MFF_CASES = [
     mff_case("index-inf", sr001("inf"), r"mff\.csv.*MFF payment index.*inf"),
     mff_case("index-zero", sr001("0"), r"mff\.csv.*MFF payment index.*\b0\b"),
     mff_case("index-negative", sr001("-0.96"), r"mff\.csv.*MFF payment index.*-0\.96"),
-    mff_case("index-a-word", sr001("high"), r"mff\.csv.*MFF payment index.*high"),
-    mff_case("index-blank", sr001(""), r"mff\.csv.*SR001"),
+    mff_case("index-a-word", sr001("high"),
+             none_of("£") + all_of(r"mff\.csv", "MFF payment index", "high")),
+    mff_case("index-blank", sr001(""), all_of(r"mff\.csv", "MFF payment index", "(blank|empty)")),
     mff_case("missing-provider", lambda f: f[f["Org code"] != "SR001"], r"mff\.csv.*SR001"),
     mff_case("duplicate-org-codes", lambda f: pd.concat([f, f.iloc[[0]]], ignore_index=True),
              r"mff\.csv.*duplicate.*SR001"),
@@ -893,30 +907,28 @@ PERF = "performance.toml"
 STAFF = '"Staff health and wellbeing" = 0.5'
 
 
-def achievement_case(name: str, build: Build, message: str,
-                     extra: tuple[str, ...] = ("--achievement", ACH)) -> Case:
+def achievement_case(
+    name: str, build: Build, message: str, extra: tuple[str, ...] = ("--achievement", ACH)
+) -> Case:
     return Case(name, "achievement", (*PRICE, *extra), message, build=build, uses=(C, A))
 
 
-def performance_case(name: str, build: Build, message: str,
-                     extra: tuple[str, ...] = ("--performance", PERF)) -> Case:
+def performance_case(
+    name: str, build: Build, message: str, extra: tuple[str, ...] = ("--performance", PERF)
+) -> Case:
     return Case(name, "performance", (*PRICE, *extra), message, build=build, uses=(C, A))
 
 
-def perf_edit(old: str, new: str) -> Build:
-    """The base performance file with one key's value changed (``old`` is a key name)."""
+def perf_edit(key: str, new: str) -> Build:
+    """The base performance file with the line of *key* replaced by *new*."""
 
     def build(ws: Workspace) -> None:
         lines = ws.text(PERF).splitlines()
-        at = next(i for i, line in enumerate(lines) if line.startswith(f"{old} = "))
-        lines[at] = new(lines[at]) if callable(new) else new
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"{key} = "))
+        lines[at] = new
         ws.write(PERF, "\n".join(lines) + "\n")
 
     return build
-
-
-def _numerator_above_denominator(line: str) -> str:
-    return "numerator = 100000"
 
 
 ACHIEVEMENT_CASES = [
@@ -944,7 +956,8 @@ ACHIEVEMENT_CASES = [
                      extra=("--achievement", "1.5")),
     achievement_case("option-negative", _nothing, r"--achievement.*-0\.1",
                      extra=("--achievement", "-0.1")),
-    achievement_case("option-nan", _nothing, r"--achievement.*nan", extra=("--achievement", "nan")),
+    achievement_case("option-nan", _nothing, all_of("--achievement", r"\bnan\b", NOT_A_NUMBER),
+                     extra=("--achievement", "nan")),
 ]  # fmt: skip
 
 PERFORMANCE_CASES = [
@@ -964,13 +977,14 @@ PERFORMANCE_CASES = [
                      r"format.*quasimarket\.performance/1"),
     performance_case("avoidable-share-above-1", _nothing, r"--avoidable-share.*1\.5",
                      extra=("--avoidable-share", "1.5")),
-    performance_case("avoidable-share-nan", _nothing, r"--avoidable-share.*nan",
+    performance_case("avoidable-share-nan", _nothing,
+                     all_of("--avoidable-share", r"\bnan\b", NOT_A_NUMBER),
                      extra=("--avoidable-share", "nan")),
-    performance_case("affordable-nan", _nothing, r"--affordable.*nan",
+    performance_case("affordable-nan", _nothing, all_of("affordable", r"\bnan\b", NOT_A_NUMBER),
                      extra=("--affordable", "nan")),
-    performance_case("affordable-inf", _nothing, r"--affordable.*inf",
+    performance_case("affordable-inf", _nothing, all_of("affordable", r"\binf\b"),
                      extra=("--affordable", "inf")),
-    performance_case("affordable-negative", _nothing, r"--affordable.*-1",
+    performance_case("affordable-negative", _nothing, all_of("affordable", "negative"),
                      extra=("--affordable", "-1000000")),
 ]  # fmt: skip
 
@@ -982,13 +996,20 @@ STRESS_RUN = ("stress", "run", S, "--json")
 INTERVAL = "interval_80 = [0.94, 1.04]"
 
 
-def stress_case(name: str, build: Build, message: str, *,
-                argv: tuple[str, ...] = STRESS_CHECK, uses: tuple[str, ...] = ()) -> Case:
+def stress_case(
+    name: str,
+    build: Build,
+    message: str,
+    *,
+    argv: tuple[str, ...] = STRESS_CHECK,
+    uses: tuple[str, ...] = (),
+) -> Case:
     return Case(name, "stress", argv, message, build=build, uses=uses)
 
 
-def stress_edit(name: str, old: str, new: str, message: str, *,
-                argv: tuple[str, ...] = STRESS_CHECK) -> Case:
+def stress_edit(
+    name: str, old: str, new: str, message: str, *, argv: tuple[str, ...] = STRESS_CHECK
+) -> Case:
     return stress_case(name, edit(S, old, new), message, argv=argv)
 
 
@@ -997,7 +1018,8 @@ def run_option(name: str, options: tuple[str, ...], message: str) -> Case:
 
 
 STRESS_CONTRACT = ("stress", "check", "--contract", C, "--uncertainty", "uncertainty.toml",
-                   "--costs", "costs.toml", "--ignore-rule", "readmissions")  # fmt: skip
+                   "--costs", "costs.toml", "--ignore-rule", "readmissions",
+                   "--ignore-rule", "sanctions")  # fmt: skip
 CONTRACT_INPUTS = (C, "uncertainty.toml", "costs.toml")
 
 STRESS_CASES = [
@@ -1006,7 +1028,7 @@ STRESS_CASES = [
                 r"scenario\.toml.*demand_growth.*mean.*inf"),
     stress_edit("sd-negative", "sd = 0.01", "sd = -0.01", r"scenario\.toml.*sd.*-0\.01"),
     stress_edit("interval-negative", INTERVAL, "interval_80 = [-0.5, 1.04]",
-                r"scenario\.toml.*interval_80.*-0\.5"),
+                all_of(r"scenario\.toml", "elective", r"-0\.5")),
     stress_edit("interval-reversed", INTERVAL, "interval_80 = [1.04, 0.94]",
                 r"scenario\.toml.*interval_80"),
     stress_edit("interval-nan", INTERVAL, "interval_80 = [nan, 1.04]",
@@ -1016,7 +1038,7 @@ STRESS_CASES = [
     stress_edit("triangular-low-above-high", "low = 0.01", "low = 0.05",
                 r"scenario\.toml.*cost_inflation.*(low|mode|high)"),
     stress_edit("distribution-unknown", 'distribution = "normal"', 'distribution = "gaussian"',
-                r"scenario\.toml.*'gaussian'.*normal"),
+                all_of(r"scenario\.toml", "demand_growth", "distribution", "normal")),
     stress_edit("year-garbage", 'year = "2014/15"', 'year = "garbage"',
                 r"scenario\.toml.*year.*garbage"),
     stress_edit("draws-zero", "draws = 400", "draws = 0", r"scenario\.toml.*draws.*0"),
@@ -1035,7 +1057,7 @@ STRESS_CASES = [
     stress_edit("factor-loading-2", "loading = 0.7", "loading = 2", r"loading.*2"),
     stress_edit("seasonality-eleven-months", "0.082, 0.087]", "0.082]", r"seasonality.*12"),
     stress_edit("party-role-unknown", 'role = "commissioner"', 'role = "buyer"',
-                r"role.*'buyer'.*commissioner"),
+                all_of("role", "'buyer'", "commissioner")),
     stress_edit("line-commissioner-not-a-party", 'commissioner = "QS01"', 'commissioner = "QS99"',
                 r"QS99"),
     stress_edit("planned-activity-negative", "planned_activity = 30_000",
@@ -1060,7 +1082,7 @@ STRESS_CASES = [
     run_option("draws-option-zero", ("--draws", "0"), r"draws.*0"),
     run_option("draws-option-huge", ("--draws", str(10**12)), r"draws.*1,000,000,000,000"),
     run_option("workers-zero", ("--workers", "0"), r"--workers"),
-    run_option("plots-onto-the-scenario", ("--plots", S), r"--plots.*scenario\.toml"),
+    run_option("plots-onto-the-scenario", ("--plots", S), all_of("--plots", r"scenario\.toml")),
     stress_case("uncertainty-without-contract", _nothing, r"--uncertainty.*--contract",
                 argv=(*STRESS_CHECK, "--uncertainty", "uncertainty.toml"),
                 uses=(S, "uncertainty.toml")),
@@ -1088,43 +1110,48 @@ Z = "simulation.toml"
 SIMULATE = ("simulate", Z, "--out", "runs")
 
 
-def sim_case(name: str, build: Build, message: str, *, extra: tuple[str, ...] = (),
-             argv: tuple[str, ...] | None = None) -> Case:
-    return Case(name, "simulation", argv or (*SIMULATE, *extra), message, build=build,
-                uses=() if build is not _nothing or argv else (Z,))
+def sim_case(
+    name: str,
+    argv: tuple[str, ...],
+    message: str,
+    *,
+    build: Build = _nothing,
+    uses: tuple[str, ...] = (),
+) -> Case:
+    return Case(name, "simulation", argv, message, build=build, uses=uses)
 
 
 def sim_edit(name: str, old: str, new: str, message: str) -> Case:
-    return sim_case(name, edit(Z, old, new), message)
+    return sim_case(name, SIMULATE, message, build=edit(Z, old, new))
 
 
 def sim_option(name: str, options: tuple[str, ...], message: str) -> Case:
-    return sim_case(name, _nothing, message, extra=options)
+    return sim_case(name, (*SIMULATE, *options), message, uses=(Z,))
 
 
 SIMULATION_CASES = [
     sim_option("regime-unknown", ("--regime", "hsca-2031"), r"unknown regime 'hsca-2031'"),
     sim_option("regime-path-malformed", ("--regime-path", "hsca-2013"),
                r"regime path entry 1"),
-    sim_option("years-option-garbage", ("--years", "abc"), r"--years.*abc"),
+    sim_option("years-option-garbage", ("--years", "abc"), all_of("--years", "abc")),
     sim_option("years-option-beyond-calendar", ("--years", "2013/14:2099/00"), r"2099/00"),
     sim_option("seed-option-2-70", ("--seed", str(2**70)), r"seed.*out of range|2\*\*63"),
     sim_option("draws-option-zero", ("--draws", "0"), r"--draws"),
     sim_edit("years-reversed", 'years = "2013/14:2014/15"', 'years = "2014/15:2013/14"',
-             r"simulation\.toml.*years.*2014/15:2013/14"),
+             all_of(r"simulation\.toml", "years", "2014/15:2013/14")),
     sim_edit("years-garbage", 'years = "2013/14:2014/15"', 'years = "soon"',
-             r"simulation\.toml.*years.*soon"),
+             all_of(r"simulation\.toml", "years", "'soon'")),
     sim_edit("seed-negative", "seed = 1", "seed = -1", r"simulation\.toml.*seed.*-1"),
     sim_edit("seed-2-70", "seed = 1", f"seed = {2**70}", r"seed.*(out of range|2\*\*63)"),
     sim_edit("draws-zero", "draws = 1", "draws = 0", r"simulation\.toml.*draws.*0"),
     sim_edit("unknown-top-level-key", "seed = 1", "seed = 1\nyeras = 2",
-             r"yeras.*did you mean 'years'"),
+             r"yeras.*unknown key"),
     sim_edit("choice-sensitivity-text", "choice_sensitivity = 2.0", 'choice_sensitivity = "lots"',
              r"choice_sensitivity.*lots"),
     sim_edit("choice-sensitivity-nan", "choice_sensitivity = 2.0", "choice_sensitivity = nan",
-             r"choice_sensitivity.*nan"),
+             all_of("choice_sensitivity", r"\bnan\b", NOT_A_NUMBER)),
     sim_edit("regime-unknown-key", "choice_sensitivity = 2.0", "choise_sensitivity = 2.0",
-             r"choise_sensitivity.*did you mean 'choice_sensitivity'"),
+             r"choise_sensitivity.*unknown key"),
     sim_edit("settlement-rule-unknown", 'settlement_rule = "split_gap"',
              'settlement_rule = "haggle"', r"settlement_rule.*'haggle'"),
     sim_edit("contract-form-unknown", "settlements = true",
@@ -1138,31 +1165,34 @@ SIMULATION_CASES = [
     sim_edit("lever-year-outside-run", 'from_year = "2014/15"', 'from_year = "2019/20"',
              r"from_year.*2019/20"),
     sim_edit("lever-unknown", "[levers.demand_management]", "[levers.demand_managment]",
-             r"demand_managment.*did you mean 'demand_management'"),
+             r"demand_managment.*unknown key"),
     sim_edit("rate-negative", "elective_referral = 0.29", "elective_referral = -0.29",
              r"elective_referral.*-0\.29"),
     sim_edit("rate-nan", "elective_referral = 0.29", "elective_referral = nan",
-             r"elective_referral.*nan"),
+             all_of("elective_referral", r"\bnan\b", NOT_A_NUMBER)),
     sim_edit("allocation-scale-negative", "allocation_scale = 0.99", "allocation_scale = -1",
              r"allocation_scale.*-1"),
     sim_edit("allocation-scale-inf", "allocation_scale = 0.99", "allocation_scale = inf",
              r"allocation_scale.*inf"),
     sim_edit("economy-kind-unknown", 'kind = "small"', 'kind = "mars"', r"kind.*'mars'"),
-    sim_case("example-unknown", _nothing, r"'?nope'?.*small-baseline",
-             argv=("simulate", "--example", "nope", "--out", "runs")),
-    sim_case("regimes-show-unknown", _nothing, r"'?hsca-2031'?",
-             argv=("regimes", "show", "hsca-2031")),
-    sim_case("regimes-diff-unknown", _nothing, r"'?nope'?", argv=("regimes", "diff", "nope",
-                                                                  "hsca-2013")),
-    sim_case("regimes-counterfactual-unknown", _nothing, r"'?nope'?",
-             argv=("regimes", "counterfactual", "nope", "--out", "runs")),
+    sim_case("example-unknown", ("simulate", "--example", "nope", "--out", "runs"),
+             r"'nope'.*small-baseline"),
+    sim_case("regimes-show-unknown", ("regimes", "show", "hsca-2031"), r"'hsca-2031'"),
+    sim_case("regimes-diff-unknown", ("regimes", "diff", "nope", "hsca-2013"), r"'nope'"),
+    sim_case("regimes-counterfactual-unknown",
+             ("regimes", "counterfactual", "nope", "--out", "runs"), r"'nope'"),
 ]  # fmt: skip
 
 # -- CLI paths: options, arguments, outputs, the run store --------------------------------------
 
 
-def cli_case(name: str, argv: tuple[str, ...], message: str, build: Build = _nothing,
-             uses: tuple[str, ...] = ()) -> Case:
+def cli_case(
+    name: str,
+    argv: tuple[str, ...],
+    message: str,
+    build: Build = _nothing,
+    uses: tuple[str, ...] = (),
+) -> Case:
     return Case(name, "cli", argv, message, build=build, uses=uses)
 
 
@@ -1188,7 +1218,7 @@ CLI_CASES = [
     cli_case("option-missing-value", (*PRICE, "--tariff"), r"--tariff.*requires an argument",
              uses=(C, A)),
     cli_case("who-commissions-bad-year", ("who-commissions", "sexual health services", "--year",
-                                          "abc"), r"year.*abc"),
+                                          "abc"), all_of("'abc'", "financial year")),
     cli_case("services-year-1800", ("services", "--year", "1800"), r"1800"),
     cli_case("payment-rules-year-garbage", ("payment-rules", "--year", "garbage"), r"garbage"),
     cli_case("economy-describe-year-1066", ("economy", "describe", "--year", "1066"), r"1066"),
@@ -1202,16 +1232,17 @@ CLI_CASES = [
     cli_case("price-explain-unknown-record", (*PRICE, "--explain", "99999999"), r"99999999",
              uses=(C, A)),
     # outputs never clobber
-    cli_case("price-out-onto-the-activity", ("price", C, A, "--out", A), r"--out.*activity\.csv",
+    cli_case("price-out-onto-the-activity", ("price", C, A, "--out", A),
+             all_of("--out", r"activity\.csv"),
              uses=(C, A)),
     cli_case("price-out-onto-the-contract-force", ("price", C, A, "--out", C, "--force"),
-             r"--out.*contract\.toml", uses=(C, A)),
+             all_of("--out", r"contract\.toml"), uses=(C, A)),
     cli_case("price-out-into-a-foreign-folder", ("price", C, A, "--out", "mine"),
-             r"--out.*mine", build=_foreign_folder("mine"), uses=(C, A)),
+             all_of("--out", "mine"), build=_foreign_folder("mine"), uses=(C, A)),
     cli_case("price-out-into-a-foreign-folder-force", ("price", C, A, "--out", "mine", "--force"),
-             r"--out.*mine", build=_foreign_folder("mine"), uses=(C, A)),
+             all_of("--out", "mine"), build=_foreign_folder("mine"), uses=(C, A)),
     cli_case("price-out-under-a-file", ("price", C, A, "--out", "activity.csv/priced"),
-             r"activity\.csv", uses=(C, A)),
+             none_of("remove it") + all_of("--out", r"activity\.csv"), uses=(C, A)),
     cli_case("generate-onto-a-foreign-file", (*GENERATE, "--out", "notes.csv"),
              r"notes\.csv.*--force", build=_foreign_file("notes.csv")),
     cli_case("generate-onto-a-foreign-file-force", (*GENERATE, "--out", "notes.csv", "--force"),
@@ -1219,8 +1250,10 @@ CLI_CASES = [
     cli_case("generate-onto-its-contract", ("activity", "generate", "--n", "20", "--contract", C,
                                             "--out", C, "--force"), r"contract\.toml",
              uses=(C,)),
-    cli_case("generate-n-negative", (*GENERATE, "--out", "a.csv", "--n", "-5"), r"--n.*-5"),
-    cli_case("generate-n-zero", (*GENERATE, "--out", "a.csv", "--n", "0"), r"--n.*\b0\b"),
+    cli_case("generate-n-negative", (*GENERATE, "--out", "a.csv", "--n", "-5"),
+             all_of("(--n|n_records)", "at least 1")),
+    cli_case("generate-n-zero", (*GENERATE, "--out", "a.csv", "--n", "0"),
+             all_of("(--n|n_records)", "at least 1")),
     cli_case("generate-readmission-rate-above-1",
              (*GENERATE, "--out", "a.csv", "--readmission-rate", "1.5"), r"readmission.*1\.5"),
     cli_case("generate-year-garbage",
@@ -1291,7 +1324,4 @@ __all__ = [
     "Case",
     "Workspace",
     "format_args",
-    "json",
-    "zipfile",
-    "field",
 ]

@@ -181,6 +181,7 @@ CASES: list[tuple[str, ...]] = [
     ("price", C),
     ("price", C, A, "--economy", "mars"),
     ("price", C, A, "--avoidable-share", "abc"),
+    ("price", C, A, "--out", "{d}/act.csv/priced"),
     ("stress", "run", "--example", "nope"),
     ("stress", "run", "--contract", C, "--ignore-rule", "nope", "--draws", "10"),
     ("stress", "run", "--example", "acute-designs", "--draws", "-1"),
@@ -292,6 +293,16 @@ def test_an_internal_error_exits_70_with_the_crash_log_path(
     assert "Traceback (most recent call last)" in body
     assert "RuntimeError: the engine fell over" in body
     assert "command: quasimarket boom" in body
+    assert log.stat().st_mode & 0o077 == 0  # the user's only: it holds paths and the command
+
+
+def test_two_crashes_in_one_second_keep_both_logs(
+    run: Callable[..., CliResult], inject: Callable[[BaseException], None], tmp_path: Path
+) -> None:
+    inject(RuntimeError("again"))
+    assert run("boom")[0] == 70
+    assert run("boom")[0] == 70
+    assert len(list((tmp_path / "logs").glob("crash-*.log"))) == 2
 
 
 def test_the_crash_log_falls_back_when_the_folder_is_not_writable(

@@ -275,3 +275,57 @@ def test_os_errors_have_a_fix_and_no_none() -> None:
         from_os_error(OSError(errno.ENOSPC, "x"), target="out/x.csv").problem
         == "no space left on device while writing out/x.csv"
     )
+
+
+@pytest.mark.parametrize("content", [b"", b"\n  \n"])
+def test_an_empty_config_says_so(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "contract.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match="the contract file is empty"):
+        read_config_text(path, what="contract")
+
+
+def test_one_absurd_value_does_not_flood_a_message() -> None:
+    from quasimarket.errors import summarise_items
+
+    shown = summarise_items(["SR001", "X" * 100_000])
+    assert shown.startswith("SR001, XXX")
+    assert "(100,000 characters)" in shown
+    assert len(shown) < 120
+
+
+def test_a_column_named_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "activity.csv"
+    path.write_text("record_id,age,age\n1,40,41\n")
+    with pytest.raises(InputError, match="names column 'age' twice"):
+        read_table(path, what="activity table")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('"a,b",a\n1,2\n')  # "a,b" is one column: not a duplicate
+    assert list(read_table(quoted).columns) == ["a,b", "a"]
+
+
+def test_blank_lines_only_say_there_is_no_header(tmp_path: Path) -> None:
+    path = tmp_path / "activity.csv"
+    path.write_text("\n\n   \n")
+    with pytest.raises(InputError, match="no header row"):
+        read_table(path, what="activity table")
+
+
+def test_title_rows_above_the_header_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "apc.csv"
+    path.write_text("National Tariff - Annex A\nNational prices\n\nHRG code,Price\nAA22C,100\n")
+    with pytest.raises(InputError) as caught:
+        read_table(path, what="tariff table")
+    assert "header" in caught.value.render()
+    assert "tokenizing" not in caught.value.render()
+
+
+@pytest.mark.parametrize("under", ["x.csv", "x.csv/a"])
+def test_an_output_folder_under_a_file_names_the_file_and_keeps_it(
+    tmp_path: Path, under: str
+) -> None:
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    code = errno.EEXIST if under == "x.csv" else errno.ENOTDIR
+    error = from_os_error(OSError(code, os.strerror(code), str(tmp_path / under)))
+    assert error.problem == f"cannot make a folder at {tmp_path / 'x.csv'}: it is a file"
+    assert "remove" not in error.render()

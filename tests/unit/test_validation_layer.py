@@ -264,13 +264,19 @@ def test_an_implausible_price_is_noted() -> None:
     assert "plausible at most 1e+06 £" in table.notes[0]
 
 
-@pytest.mark.parametrize("index", [100.0, 96.5, 0.1, np.inf, np.nan])
+@pytest.mark.parametrize("index", [100.0, 96.5, 0.1, np.inf])
 def test_mff_outside_half_to_two_is_refused(index: float) -> None:
     with pytest.raises(InputError, match="MFF payment index out of range") as err:
         TariffTable.from_frames(apc(), mff=mff([1.02, index]))
     assert "0.965, not 96.5" in (err.value.fix or "")
     with pytest.raises(InputError, match="MFF payment index out of range"):
         TariffTable.from_frames(apc()).with_mff(mff([1.02, index]))
+
+
+def test_a_blank_mff_is_refused_as_blank() -> None:
+    with pytest.raises(InputError, match="MFF payment index is blank in 1 row") as err:
+        TariffTable.from_frames(apc(), mff=mff([1.02, np.nan]))
+    assert err.value.location == "column 'MFF payment index', rows 3"
 
 
 def test_a_high_mff_is_noted_and_a_replaced_table_drops_the_note() -> None:

@@ -571,7 +571,7 @@ def _compile(raw: pd.DataFrame, *, file: str, date_format: str | None = None) ->
     patient: npt.NDArray[np.int32] | None = None
     if "patient_id" in frame.columns:
         check_patient_ids(frame["patient_id"], file=file)
-        patient, _ = _factorize(frame["patient_id"])
+        patient = _patient_codes(frame["patient_id"])
         note = patient_age_note(patient, age, fy, file=file)
         if note:
             notes.append(note)
@@ -597,6 +597,20 @@ def _compile(raw: pd.DataFrame, *, file: str, date_format: str | None = None) ->
     else:
         links = table.readmission_of
     return replace(table, readmission_of=links, notes=tuple(notes))
+
+
+def _patient_codes(values: pd.Series) -> npt.NDArray[np.int32]:
+    """Patient codes (-1 = blank), without building a label per patient: a year of one trust
+    has a million patients, and only equality between records matters."""
+    if values.dtype.kind in "iu":
+        codes = pd.factorize(values.to_numpy())[0]
+        return np.asarray(codes, dtype=np.int32)
+    if values.dtype.kind == "f":
+        codes = pd.factorize(values.to_numpy(), use_na_sentinel=True)[0]
+        return np.asarray(codes, dtype=np.int32)
+    text = values.astype("string").str.strip()
+    codes = pd.factorize(text.mask(text == ""), use_na_sentinel=True)[0]
+    return np.asarray(codes, dtype=np.int32)
 
 
 def _record_ids(values: pd.Series, *, file: str) -> npt.NDArray[np.generic]:
@@ -691,7 +705,7 @@ def _explicit_links(
         mask[rows] = True
         raise InputError(
             "readmission_of names records that are not in the table: "
-            + summarise_items(values[mask].astype(str).tolist()),
+            + summarise_items(_id_text(v) for v in values[mask].tolist()),
             file=file,
             location=f"column 'readmission_of', {_rows(mask)}",
             expected="the record_id of the index spell, or blank",
@@ -699,6 +713,13 @@ def _explicit_links(
         )
     out[has] = pos
     return out
+
+
+def _id_text(value: object) -> str:
+    """An id as the user wrote it: 99999999, not the 99999999.0 a column with blanks reads."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def link_readmissions(

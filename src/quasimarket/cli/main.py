@@ -15,6 +15,7 @@ Exit codes:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
@@ -203,7 +204,11 @@ def _internal_error(error: Exception, argv: list[str] | None) -> int:
         if log is not None
         else f"no crash log could be written (set {LOG_DIR_ENV} to a writable folder)"
     )
-    _print_error(f"internal error, please report: {summary}\n  {where}", prefix=False)
+    message = f"internal error, please report: {summary}\n  {where}"
+    try:
+        _print_error(message, prefix=False)
+    except Exception:  # the console itself is broken: plain text, still no traceback
+        sys.stderr.write(message + "\n")
     return EXIT_INTERNAL
 
 
@@ -215,19 +220,19 @@ def crash_log_folders() -> list[Path]:
     state = os.environ.get("XDG_STATE_HOME", "")
     if os.path.isabs(state):
         folders.append(Path(state) / "quasimarket" / "logs")
-    folders.append(Path.home() / ".local" / "state" / "quasimarket" / "logs")
+    with contextlib.suppress(RuntimeError):  # RuntimeError: no home folder can be found
+        folders.append(Path.home() / ".local" / "state" / "quasimarket" / "logs")
     folders.append(Path(tempfile.gettempdir()) / "quasimarket-logs")
     return folders
 
 
 def _write_crash_log(error: BaseException, argv: list[str] | None) -> Path | None:
-    from quasimarket import __version__
-
+    version = getattr(sys.modules.get("quasimarket"), "__version__", "(unknown version)")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     when = time.strftime("%Y-%m-%d %H:%M:%S %z")
     body = "".join(
         [
-            f"quasimarket {__version__} internal error at {when}\n",
+            f"quasimarket {version} internal error at {when}\n",
             f"command: quasimarket {' '.join(sys.argv[1:] if argv is None else argv)}\n",
             f"python {platform.python_version()} on {platform.platform()}\n\n",
             *traceback.format_exception(error),
@@ -236,12 +241,26 @@ def _write_crash_log(error: BaseException, argv: list[str] | None) -> Path | Non
     for folder in crash_log_folders():
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"crash-{stamp}-{os.getpid()}.log"
-            with open(path, "x", encoding="utf-8") as handle:
-                handle.write(body)
-            return path.resolve()
-        except (OSError, RuntimeError):  # RuntimeError: Path.home() without a home
+        except OSError:
             continue
+        for attempt in range(1, 100):  # two crashes of one process within a second
+            suffix = "" if attempt == 1 else f"-{attempt}"
+            path = folder / f"crash-{stamp}-{os.getpid()}{suffix}.log"
+            try:
+                # Readable by the user only: the log holds the command line and local paths.
+                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            except OSError:
+                break
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as log:
+                    log.write(body)
+            except OSError:  # a full disk: try the next folder
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                break
+            return path.resolve()
     return None
 
 

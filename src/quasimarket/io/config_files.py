@@ -1,11 +1,11 @@
 """Reading hand-written TOML files (contracts, scenarios, regimes) with one clear error each.
 
 Checks, in order: the path exists and is a regular file (not a folder, a named pipe or a
-device, which would hang or never end); it is not too large for a hand-written file; it is text
-(no NUL bytes); it is UTF-8 (a BOM is allowed); brackets do not nest absurdly deep; it is valid
-TOML; no table nests deeper than :data:`MAX_CONFIG_DEPTH` and no key, name or text value is
-absurdly long. A syntax error is reported as ``line L, column C`` with the offending line shown.
-Content validation is the caller's (pydantic models).
+device, which would hang or never end); it is not too large for a hand-written file, nor empty;
+it is text (no NUL bytes); it is UTF-8 (a BOM is allowed); brackets do not nest absurdly deep;
+it is valid TOML; no table nests deeper than :data:`MAX_CONFIG_DEPTH` and no key, name or text
+value is absurdly long. A syntax error is reported as ``line L, column C`` with the offending
+line shown. Content validation is the caller's (pydantic models).
 
 The limits exist because every value of a hand-written file ends up in messages and tables:
 a 100,000-character ``name`` took minutes to print (rich's highlighter is quadratic in the
@@ -120,6 +120,13 @@ def read_config_text(
         raise _unreadable(file, what, err) from None
     if len(raw) > limit:
         raise _too_large(file, what, len(raw), limit, fix_not_text)
+    if not raw.strip():
+        raise ConfigError(
+            f"the {what} file is empty",
+            file=file,
+            expected=f"a TOML {what} (see the format in the docs)",
+            fix="check the path; the file may not have been saved or copied in full",
+        )
     if b"\x00" in raw:
         raise ConfigError(
             "file is not text (it contains NUL bytes)",

@@ -10,8 +10,11 @@ workbook (not a zip, truncated, missing parts) or Parquet file (truncated, corru
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import stat
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -113,6 +116,26 @@ def _check_text(path: Path) -> None:
         # bad byte is well inside it.
         if err.start < len(head) - 4:
             raise _encoding_error(path) from None
+
+
+def _check_header(path: Path, *, sep: str, what: str) -> None:
+    """Refuse a header row naming a column twice (pandas would quietly read ``age.1``)."""
+    raw = _head(path, _TEXT_SAMPLE_BYTES)
+    if b"\n" not in raw and len(raw) == _TEXT_SAMPLE_BYTES:
+        return  # a header longer than the sample: leave it to pandas
+    lines = raw.decode("utf-8-sig", errors="replace").splitlines()
+    names = next(csv.reader(lines[:1], delimiter=sep), [])
+    counts = Counter(name.strip() for name in names if name.strip())
+    twice = sorted(name for name, count in counts.items() if count > 1)
+    if twice:
+        raise InputError(
+            f"the {what} names column{'s' if len(twice) > 1 else ''} "
+            f"{summarise_items(repr(name) for name in twice)} twice",
+            file=path,
+            location="header row",
+            expected="each column named once",
+            fix="rename or remove the duplicate column(s)",
+        )
 
 
 def _first_bad_utf8(path: Path) -> tuple[int, int] | None:
@@ -267,6 +290,7 @@ def read_table(
         elif suffix in _TEXT_SUFFIXES or suffix == "":
             _check_text(file)
             sep = "\t" if suffix == ".tsv" else ","
+            _check_header(file, sep=sep, what=what)
             frame = pd.read_csv(file, sep=sep, dtype=dtype, encoding="utf-8-sig")  # type: ignore[arg-type]
         else:
             raise InputError(
@@ -281,13 +305,38 @@ def read_table(
         raise _encoding_error(file) from None
     except PermissionError as err:
         raise _unreadable(file, err) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as err:
+    except pd.errors.EmptyDataError:
         raise InputError(
-            f"could not read the {what}: {_first_line(err)}", file=file, fix=_FIX_CSV
+            f"the {what} has no header row (the file is empty or blank lines only)",
+            file=file,
+            location="line 1",
+            expected="a header row naming the columns, then one row per record",
+            fix=_FIX_CSV,
         ) from None
+    except (pd.errors.ParserError, ValueError, OSError) as err:
+        raise _csv_error(file, what, err) from None
     frame.columns = [str(column).lstrip("\ufeff").strip() for column in frame.columns]
     require_columns(frame, required, file=file, what=what)
     return frame
+
+
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _csv_error(file: Path, what: str, err: BaseException) -> InputError:
+    """pandas' CSV failure in words; a ragged row names its line and the likely cause."""
+    ragged = _FIELDS.search(str(err))
+    if ragged is None:
+        return InputError(f"could not read the {what}: {_first_line(err)}", file=file, fix=_FIX_CSV)
+    header, line, found = (int(group) for group in ragged.groups())
+    return InputError(
+        f"line {line} has {found} fields but the header row has {header}",
+        file=file,
+        location=f"line {line}",
+        expected=f"every row with the {header} columns of the header row (line 1)",
+        fix="remove any title or note rows above the header row (the header must be line 1), "
+        "and quote values that contain the separator",
+    )
 
 
 def require_columns(

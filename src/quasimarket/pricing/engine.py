@@ -527,7 +527,7 @@ def _provider_mff(
         if missing:
             raise InputError(
                 "the MFF table has no row for provider " + summarise_items(missing),
-                file=tariff.source,
+                file=tariff.mff_source or tariff.source,
                 location="MFF table",
                 expected="one row per provider priced at national tariff",
                 fix="add the provider's MFF payment index (Annex A 'MFF' tab; 1.000 if it has "

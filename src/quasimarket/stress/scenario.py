@@ -48,7 +48,13 @@ from quasimarket.stress.design_terms import (
     Mret,
     RiskShareSpec,
 )
-from quasimarket.stress.distributions import Continuous, VolumeDistribution
+from quasimarket.stress.distributions import (
+    Continuous,
+    Interval80,
+    Normal,
+    Triangular,
+    VolumeDistribution,
+)
 from quasimarket.vocabulary import BED_BASED_CURRENCIES, Currency, Pod
 
 __all__ = [
@@ -249,6 +255,33 @@ class Uncertainty(_Model):
     achievement: dict[str, Achievement] = Field(default_factory=dict)
     factors: list[Factor] = Field(default_factory=list)
     correlation: Correlation | None = None
+
+    @field_validator("volume")
+    @classmethod
+    def _factors_not_negative(
+        cls, value: dict[str, VolumeDistribution]
+    ) -> dict[str, VolumeDistribution]:
+        """A volume factor is actual ÷ planned activity: a range reaching below 0 is a typo
+        (a change, -0.2, written for a factor, 0.8), not activity that can be negative."""
+        for key, spec in value.items():
+            low = _lowest(spec)
+            if low is not None and low < 0:
+                raise ValueError(
+                    f"volume[{key!r}] reaches a factor of {low:g}: a volume factor is actual ÷ "
+                    "planned activity, 0 or more (write 0.8 for 20% below plan, not -0.2)"
+                )
+        return value
+
+
+def _lowest(spec: Any) -> float | None:
+    """The stated lower end of a volume factor distribution (None for count models)."""
+    if isinstance(spec, Triangular):
+        return spec.low
+    if isinstance(spec, Interval80):
+        return spec.interval_80[0]
+    if isinstance(spec, Normal):
+        return spec.mean
+    return None
 
 
 # -- designs -------------------------------------------------------------------------------

@@ -83,7 +83,14 @@ def load_tariff(path: str | Path, *, mff: str | Path | None = None) -> TariffTab
         paths = sorted(p for p in root.iterdir() if p.suffix.lower() in _SUFFIXES)
         for file in paths:
             for kind, value in _frames_from(file).items():
-                found.setdefault(kind, value)
+                if kind in found:  # never pick one of two tables by file name: refuse
+                    raise InputError(
+                        f"the tariff folder has two {kind} tables: {found[kind][1]} and {value[1]}",
+                        file=root,
+                        expected=f"one {kind} table per tariff",
+                        fix="move the one you do not want out of the folder",
+                    )
+                found[kind] = value
     else:
         found = _frames_from(root)
     if "apc" not in found:

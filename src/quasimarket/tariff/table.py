@@ -57,7 +57,13 @@ def _fraction(values: pd.Series, *, column: str, file: str | None) -> FloatArray
     return arr
 
 
-def _numeric(values: pd.Series, *, column: str, file: str | None) -> FloatArray:
+def _numeric(
+    values: pd.Series,
+    *,
+    column: str,
+    file: str | None,
+    expected: str = "a number in £ or days (blank = no price)",
+) -> FloatArray:
     """A price/trim column as float64 (blank = NaN); non-numbers are one clear error."""
     if not pd.api.types.is_numeric_dtype(values.dtype) or values.dtype == bool:
         cleaned = values.astype("string").str.replace(r"[£,\s]", "", regex=True)
@@ -71,7 +77,7 @@ def _numeric(values: pd.Series, *, column: str, file: str | None) -> FloatArray:
                 + summarise_items(repr(v) for v in values.iloc[rows]),
                 file=file,
                 location=f"column {column!r}, rows " + summarise_items(r + 2 for r in rows),
-                expected="a number in £ or days (blank = no price)",
+                expected=expected,
                 fix="correct or blank out those cells",
             )
         return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -79,10 +85,19 @@ def _numeric(values: pd.Series, *, column: str, file: str | None) -> FloatArray:
 
 
 def _checked(
-    values: FloatArray, bound: Bound, *, column: str, file: str | None, notes: list[str]
+    values: FloatArray,
+    bound: Bound,
+    *,
+    column: str,
+    file: str | None,
+    notes: list[str],
+    shown: pd.Series | None = None,
 ) -> FloatArray:
-    """*values* of *column* checked against the validation layer's *bound* (blank allowed)."""
-    note = check_bound(values, replace(bound, column=column), file=file)
+    """*values* of *column* checked against the validation layer's *bound* (blank allowed).
+
+    *shown* is the column as written, so an error quotes the user's 300, not the 3.0 read.
+    """
+    note = check_bound(values, replace(bound, column=column), file=file, shown=shown)
     if note:
         notes.append(note)
     return values
@@ -155,6 +170,7 @@ class TariffTable:
     mff_index: FloatArray = field(default_factory=lambda: np.zeros(0))
     source: str = "tariff"
     notes: tuple[str, ...] = ()
+    mff_source: str | None = None
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -201,7 +217,14 @@ class TariffTable:
 
         def share(frame: pd.DataFrame, col: str, file: str | None) -> FloatArray:
             values = _fraction(frame[col], column=col, file=file)
-            return _checked(values, APC_TARIFF_BOUNDS["share"], column=col, file=file, notes=notes)
+            return _checked(
+                values,
+                APC_TARIFF_BOUNDS["share"],
+                column=col,
+                file=file,
+                notes=notes,
+                shown=frame[col],
+            )
 
         combined = num(aa.COMBINED_DC_EL)
         day_case = np.where(np.isnan(combined), num(aa.DAY_CASE), combined)
@@ -326,6 +349,7 @@ class TariffTable:
             mff_index=mff_index,
             source=source,
             notes=tuple(notes),
+            mff_source=files.get("mff"),
         )
 
     @classmethod
@@ -383,6 +407,7 @@ class TariffTable:
             mff_index=index,
             source=self.source,
             notes=tuple(notes),
+            mff_source=file,
         )
 
     def describe(self) -> dict[str, object]:
@@ -402,7 +427,12 @@ _MFF_NOTE = "MFF:"
 
 def _mff_index(mff: pd.DataFrame, *, file: str | None, notes: list[str]) -> FloatArray:
     """The MFF payment index column, checked (0.5-2; blank refused)."""
-    values = _numeric(mff[aa.MFF_INDEX], column=aa.MFF_INDEX, file=file)
+    values = _numeric(
+        mff[aa.MFF_INDEX],
+        column=aa.MFF_INDEX,
+        file=file,
+        expected="an index such as 0.965 (1.000 = national average)",
+    )
     note = check_bound(
         values, replace(MFF_BOUNDS["index"], column=aa.MFF_INDEX), file=file, blank_ok=False
     )

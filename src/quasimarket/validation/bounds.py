@@ -115,10 +115,22 @@ def check_bound(
     arr = np.asarray(values, dtype=np.float64)
     blank = np.isnan(arr)
     present = ~blank
+
+    def refuse(problem: str, mask: npt.NDArray[np.bool_], fix: str, shown: str = "") -> InputError:
+        count = int(mask.sum())
+        return InputError(
+            f"{bound.column} {problem} in {count:,} row{'s' if count > 1 else ''} of the "
+            f"{bound.table} table{shown}",
+            file=file,
+            location=f"column {bound.column!r}, {rows(mask)}",
+            expected=bound.describe_hard() + ("" if blank_ok else ", in every row"),
+            fix=fix,
+        )
+
+    if not blank_ok and blank.any():
+        raise refuse("is blank", blank, "fill in those cells")
     with np.errstate(invalid="ignore"):
         bad = np.isinf(arr)
-        if not blank_ok:
-            bad |= blank
         if bound.whole:
             bad |= present & np.isfinite(arr) & (arr != np.floor(arr))
         if bound.allowed is not None:
@@ -134,15 +146,7 @@ def check_bound(
         else:
             raw = [(shown if shown is not None else arr)[i] for i in first]
         examples = summarise_items(_show(v) for v in raw)
-        count = int(bad.sum())
-        raise InputError(
-            f"{bound.column} out of range in {count:,} row{'s' if count > 1 else ''} of the "
-            f"{bound.table} table: {examples}",
-            file=file,
-            location=f"column {bound.column!r}, {rows(bad)}",
-            expected=bound.describe_hard() + ("" if blank_ok else ", in every row"),
-            fix=bound.fix,
-        )
+        raise refuse("out of range", bad, bound.fix, shown=f": {examples}")
     warn = np.zeros(arr.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
         if bound.warn_below is not None:
