@@ -123,13 +123,14 @@ def run_demo(
     from quasimarket.activity import ActivityTable, synthetic_activity_for_contract
     from quasimarket.contracts import parse_contract
     from quasimarket.economy import synthetic_economy
+    from quasimarket.io import prepare_output
     from quasimarket.pricing import price
-    from quasimarket.pricing.report import write_outputs
+    from quasimarket.pricing.report import OUTPUT_COMMAND, write_outputs
     from quasimarket.runs import RunStore
     from quasimarket.simulation import builtin_scenario, simulate
     from quasimarket.simulation.report import write_simulation_report
     from quasimarket.stress import load_example, run_stress, save_run
-    from quasimarket.stress.report import write_report
+    from quasimarket.stress.report import REPORT_COMMAND, write_report
     from quasimarket.structure import who_commissions
     from quasimarket.tariff import TariffTable
 
@@ -137,6 +138,10 @@ def run_demo(
     folder = Path(out)
     store = folder / "runs"
     summary = DemoSummary()
+    # Before any work: an earlier demo's outputs may be replaced, anything else is refused.
+    prepare_output(folder / "pricing", command=OUTPUT_COMMAND, force=True)
+    for report in ("stress-report.html", "simulation-report.html"):
+        prepare_output(folder / report, command=REPORT_COMMAND, kind="file", force=True)
 
     tell("building the synthetic England-like economy")
     started = time.perf_counter()

@@ -42,3 +42,18 @@ def test_demo_cli_json(cli: Callable[..., tuple[int, str, str]], tmp_path: Path)
     assert code == 0, err
     payload = json.loads(out)
     assert set(payload) >= {"economy", "pricing", "stress", "simulation", "outputs"}
+
+
+@pytest.mark.parametrize("taken", ["simulation-report.html", "stress-report.html", "pricing/x.txt"])
+def test_demo_refuses_a_users_file_before_any_work(tmp_path: Path, taken: str) -> None:
+    from quasimarket.errors import InputError
+
+    folder = tmp_path / "demo"
+    (folder / taken).parent.mkdir(parents=True)
+    (folder / taken).write_text("the user's own")
+    lines: list[str] = []
+    with pytest.raises(InputError, match="refusing"):
+        run_demo(folder, records=100, draws=10, say=lines.append)
+    assert lines == []  # refused before building anything
+    assert (folder / taken).read_text() == "the user's own"
+    assert sorted(p.name for p in folder.rglob("*")) == sorted(Path(taken).parts)

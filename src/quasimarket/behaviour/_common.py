@@ -44,7 +44,7 @@ STREAMS: tuple[str, ...] = (
 class Options(BaseModel):
     """Base for behaviour options: unknown keys rejected, frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def parse_options(model: type[M], options: dict[str, Any], rule: str) -> M:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,6 +43,7 @@ def _achievement(value: str, contract: Any) -> Any:
         except ValueError:
             share = None
         if share is not None:  # the older form: one CQUIN achievement for every goal
+            _finite(share, "--achievement")
             if not 0.0 <= share <= 1.0:
                 raise ConfigError(
                     f"--achievement {value} is outside 0-1",
@@ -51,6 +53,32 @@ def _achievement(value: str, contract: Any) -> Any:
                 )
             return share
     return load_achievement(path, contract)
+
+
+def _finite(value: float, option: str) -> None:
+    if not math.isfinite(value):
+        raise ConfigError(
+            f"{option} {value} is not a finite number",
+            location=option,
+            expected="a finite number (not nan or inf)",
+            fix=f"give {option} as a plain number",
+        )
+
+
+def _options(affordable: float | None, avoidable_share: float | None) -> None:
+    """Check the numeric options before any work, so a bad one writes nothing."""
+    if affordable is not None:
+        _finite(affordable, "--affordable")
+    if avoidable_share is not None:
+        _finite(avoidable_share, "--avoidable-share")
+        if not 0.0 <= avoidable_share <= 1.0:
+            raise ConfigError(
+                f"--avoidable-share {avoidable_share} is outside 0-1",
+                location="--avoidable-share",
+                expected="the share of readmissions judged avoidable, between 0 and 1",
+                fix="give a share such as 0.5 (it applies where the contract's readmissions "
+                "terms leave avoidable_share out)",
+            )
 
 
 def _pence(value: float) -> float:
@@ -138,6 +166,7 @@ def price_command(
         else None,
         "--performance": performance,
     }
+    _options(affordable, avoidable_share)
     if out is not None:  # before any work: never replace the user's own files or the inputs
         prepare_output(out, command=OUTPUT_COMMAND, force=force, inputs=inputs)
     terms = load_contract(contract)

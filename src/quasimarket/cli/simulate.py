@@ -78,6 +78,10 @@ def register(app: typer.Typer) -> None:
         # the regimes' simulate: a scenario file may name a regime preset or path
         from quasimarket.regimes import apply_regime, simulate
 
+        if years is not None:  # before the scenario, so the message names the option
+            from quasimarket.simulation.scenario import year_range
+
+            year_range(years, location="--years")
         spec = _scenario(scenario_file, example)
         if regime is not None or regime_path is not None:
             spec = apply_regime(spec, regime=regime, path=regime_path, years=years)

@@ -290,7 +290,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate a scenario (or --contract FILE) and show its sources of uncertainty."""
         from quasimarket.cli._output import console, emit_json
-        from quasimarket.stress.run import estimate_memory_bytes
+        from quasimarket.stress.run import check_runnable, estimate_memory_bytes
         from quasimarket.stress.sampling import sources_of
 
         spec = _scenario(
@@ -303,6 +303,7 @@ def register(app: typer.Typer) -> None:
             costs=costs,
             ignore_rules=ignore_rule,
         )
+        check_runnable(spec)  # the same checks as stress run, so check passes what run accepts
         info = {
             "name": spec.name,
             "notes": list(spec.notes),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 __all__ = ["ContractModel", "MechanismTerms", "rule_error"]
@@ -25,7 +27,42 @@ def rule_error(message: str, *, expected: str = "", fix: str = "") -> PydanticCu
 class ContractModel(BaseModel):
     """Base of every contract-file model: immutable, and unknown keys are an error."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_true_for_a_number(cls, data: Any) -> Any:
+        # pydantic reads true as 1 for a number field; in a contract that is a typo, not 100%
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field = cls.model_fields.get(name) if isinstance(name, str) else None
+                if isinstance(value, bool) and field and _number_not_bool(field.annotation):
+                    written = str(value).lower()
+                    raise rule_error(
+                        f"{name} = {written} is true/false, not a number",
+                        expected="a number",
+                        fix=f"write {name} as a number, e.g. 0.5",
+                    )
+        return data
+
+
+def _types_in(annotation: Any) -> set[Any]:
+    """Every plain type named in *annotation* (through Optional, unions and Annotated)."""
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return {annotation}
+    if origin is typing.Annotated:
+        return _types_in(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return set().union(*(_types_in(arg) for arg in typing.get_args(annotation)))
+    return {origin}
+
+
+def _number_not_bool(annotation: Any) -> bool:
+    named = _types_in(annotation)
+    return bool(named & {int, float}) and bool not in named and Any not in named
 
 
 class MechanismTerms(ContractModel):

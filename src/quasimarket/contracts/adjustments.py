@@ -9,9 +9,10 @@ outside those years is refused unless ``allow_out_of_era = true`` (a counterfact
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from quasimarket.contracts._base import ContractModel, MechanismTerms, rule_error
 from quasimarket.contracts.terms import SUM_TOLERANCE, Fraction, Pounds
@@ -193,6 +194,28 @@ class Cquin(AdjustmentRule):
         return tuple(float(value) for value in values if value is not None)
 
 
+#: The national operational standards of the NHS Standard Contract with a financial
+#: consequence (payment-rules.md A10). A sanction may name a local standard too; a name a
+#: letter or two away from one of these is taken for a typo and refused, because a sanction
+#: whose standard matches no performance entry would silently withhold nothing.
+NATIONAL_STANDARDS = (
+    "ae_4_hour",
+    "ae_12_hour_trolley_wait",
+    "ambulance_handover_30_minutes",
+    "ambulance_handover_60_minutes",
+    "cancelled_operations_28_day",
+    "cancer_2_week_wait",
+    "cancer_31_day",
+    "cancer_62_day",
+    "diagnostics_6_week",
+    "mixed_sex_accommodation",
+    "rtt_52_week",
+    "rtt_admitted",
+    "rtt_incomplete",
+    "rtt_non_admitted",
+)
+
+
 class Sanction(AdjustmentRule):
     """A contract sanction for one operational standard (threshold, per-breach or % revenue)."""
 
@@ -205,7 +228,8 @@ class Sanction(AdjustmentRule):
     rule: Literal["sanctions"] = "sanctions"
     standard: str = Field(
         min_length=1,
-        description="the standard (e.g. ae_4_hour, rtt_incomplete, mixed_sex_accommodation)",
+        description="the standard: a national one (e.g. ae_4_hour, rtt_incomplete, "
+        "mixed_sex_accommodation) or a local one; a near miss of a national name is refused",
         examples=["ae_4_hour"],
     )
     kind: Literal["threshold", "per_breach", "revenue"] = Field(
@@ -248,6 +272,21 @@ class Sanction(AdjustmentRule):
         "per_breach": ("unit_penalty",),
         "revenue": ("pct",),
     }
+
+    @field_validator("standard")
+    @classmethod
+    def _not_a_typo(cls, value: str) -> str:
+        if value in NATIONAL_STANDARDS:
+            return value
+        close = difflib.get_close_matches(value, NATIONAL_STANDARDS, n=1, cutoff=0.85)
+        if close:
+            raise rule_error(
+                f"standard '{value}' is not a national standard: did you mean '{close[0]}'?",
+                expected="a national standard (" + ", ".join(NATIONAL_STANDARDS) + ") or a "
+                "local standard's own name",
+                fix=f'write standard = "{close[0]}"',
+            )
+        return value
 
     @model_validator(mode="after")
     def _kind_has_its_fields(self) -> Sanction:

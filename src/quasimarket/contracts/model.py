@@ -31,6 +31,7 @@ from quasimarket.contracts.adjustments import Adjustment, AdjustmentRule
 from quasimarket.contracts.terms import Fraction, Pounds, Terms
 from quasimarket.errors import ConfigError, QuasimarketError
 from quasimarket.financial_year import FinancialYear
+from quasimarket.structure.calendar import FIRST_YEAR, LAST_YEAR
 from quasimarket.vocabulary import CURRENCIES, PODS, Currency
 
 if TYPE_CHECKING:
@@ -59,8 +60,6 @@ __all__ = [
 CONTRACT_FORMAT = "quasimarket.contract/1"
 #: Every format version this version can read.
 SUPPORTED_FORMATS = (CONTRACT_FORMAT,)
-#: Years covered by the payment-rule calendar (quasimarket.structure), as financial-year starts.
-FIRST_YEAR, LAST_YEAR = 1991, 2025
 
 #: Contract forms (002@69687 NHS standard contract; 002@260359 alliance and lead provider models).
 FORMS = ("nhs_standard_contract", "alliance_agreement", "lead_provider")
@@ -90,8 +89,11 @@ def _parse_year(value: Any) -> FinancialYear:
     if isinstance(value, FinancialYear):
         year = value
     elif isinstance(value, bool) or not isinstance(value, str | int):
+        shown = value.isoformat() if hasattr(value, "isoformat") else repr(value)
+        if isinstance(value, bool):
+            shown = str(value).lower()  # as written in TOML
         raise rule_error(
-            f"{value!r} is not a financial year",
+            f"{shown} is not a financial year",
             expected='a financial year such as "2016/17"',
             fix='write year = "2016/17" (in quotes)',
         )

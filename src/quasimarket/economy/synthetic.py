@@ -40,6 +40,7 @@ from quasimarket.economy.prices import synthetic_tariff
 from quasimarket.errors import ConfigError
 from quasimarket.financial_year import FinancialYear
 from quasimarket.random_streams import validate_seed
+from quasimarket.structure.calendar import check_year
 
 __all__ = ["PROVIDER_KINDS", "small_economy", "synthetic_economy"]
 
@@ -605,7 +606,7 @@ def synthetic_economy(
     Raises:
         ConfigError: a bad seed, year or level.
     """
-    fy = FinancialYear.parse(year)
+    fy = check_year(year)  # the calendar's years: prices and rules are dated
     chosen = _parse_level(level, fy)
     seed = _check_seed(seed)
     return _build(
@@ -641,7 +642,7 @@ def small_economy(
     Raises:
         ConfigError: a bad seed, year, level, practice count or population.
     """
-    fy = FinancialYear.parse(year)
+    fy = check_year(year)  # the calendar's years: prices and rules are dated
     seed = _check_seed(seed)
     if not 1 <= int(practices) <= 2000 or not 750.0 * practices <= population <= 5e7:
         raise ConfigError(

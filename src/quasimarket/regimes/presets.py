@@ -46,7 +46,7 @@ Form = Literal["calendar", "pbr", "block", "blended"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Switches(_Model):

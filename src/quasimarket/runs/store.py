@@ -543,13 +543,7 @@ class RunStore:
                 message names it; ``quasimarket runs tidy`` adds it to the catalog). A Ctrl-C
                 while the catalog is written is reported the same way, with exit code 130.
         """
-        if kind not in RUN_KINDS:
-            raise ConfigError(
-                f"unknown run kind '{kind}'",
-                location="kind",
-                expected=" or ".join(RUN_KINDS),
-                fix="use one of the known kinds",
-            )
+        _check_kind(kind)
         for table in tables:
             if not table or not set(table) <= _TABLE_NAME_OK:
                 raise ConfigError(
@@ -632,6 +626,8 @@ class RunStore:
             RunError: the catalog is damaged (the message points at ``runs tidy``), or still
                 held by another process after the lock timeout.
         """
+        if kind is not None:
+            _check_kind(kind, location="--kind")
         try:
             with self._connect(write=False) as con:
                 if not _has_runs_table(con):  # a catalog whose creation was interrupted
@@ -854,6 +850,13 @@ class RunStore:
     def compare(self, a: str, b: str) -> RunComparison:
         """Compare two runs: scenario changes, tables, and means of numeric columns."""
         left, right = self.get(a), self.get(b)
+        if left.kind != right.kind:  # their tables and scenarios measure different things
+            raise ConfigError(
+                f"{left.run_id} is a {left.kind} run and {right.run_id} a {right.kind} run",
+                location="run ids",
+                expected="two runs of the same kind (two stress runs or two simulation runs)",
+                fix=f"pick two {left.kind} runs (quasimarket runs list --kind {left.kind})",
+            )
         flat_a, flat_b = _flatten(left.scenario()), _flatten(right.scenario())
         changes = [
             (key, flat_a.get(key), flat_b.get(key))
@@ -996,6 +999,16 @@ def _publish(tmp: Path, target: Path) -> None:
     except OSError:  # a filesystem without hard links: rename, re-checking first
         if not target.exists():
             os.replace(tmp, target)
+
+
+def _check_kind(kind: str, *, location: str = "kind") -> None:
+    if kind not in RUN_KINDS:
+        raise ConfigError(
+            f"unknown run kind '{kind}'",
+            location=location,
+            expected=" or ".join(RUN_KINDS),
+            fix="use one of the known kinds",
+        )
 
 
 def _has_runs_table(con: duckdb.DuckDBPyConnection) -> bool:

@@ -62,7 +62,7 @@ ContractForm = Literal["calendar", "pbr", "block", "blended"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Regime(_Model):

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quasimarket.io import atomic_write_text
+from quasimarket.io import write_output_file
+from quasimarket.io.outputs import Inputs
 from quasimarket.runs import RunStore
 from quasimarket.runs.report_html import html_table, load_run, png_img, report_page
 from quasimarket.simulation.spc import xmr
@@ -264,6 +265,28 @@ def _behaviour_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
     return parts
 
 
-def write_simulation_report(store: RunStore, run_id: str, out: str | Path) -> Path:
-    """Write the report of *run_id* to *out* atomically; return the path."""
-    return atomic_write_text(out, render_simulation_report(store, run_id))
+def write_simulation_report(
+    store: RunStore,
+    run_id: str,
+    out: str | Path,
+    *,
+    replace: bool = True,
+    inputs: Inputs | None = None,
+) -> Path:
+    """Write the report of *run_id* to *out* atomically, with its output marker; return the path.
+
+    As :func:`quasimarket.stress.report.write_report`: *replace* allows replacing an earlier,
+    unchanged report; a file quasimarket did not write is never replaced.
+
+    Raises:
+        InputError: *out* is taken (:func:`quasimarket.io.prepare_output`).
+    """
+    from quasimarket.stress.report import REPORT_COMMAND
+
+    return write_output_file(
+        out,
+        render_simulation_report(store, run_id),
+        command=REPORT_COMMAND,
+        force=replace,
+        inputs={"run store": store.path, **(inputs or {})},
+    )

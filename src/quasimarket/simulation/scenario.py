@@ -23,6 +23,7 @@ Rates, pathway, demography and finance parameters default to the [K] values in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -65,7 +66,7 @@ __all__ = [
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class EconomySpec(_Model):
@@ -131,6 +132,9 @@ class Rates(_Model):
     @classmethod
     def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
         _check_pods(value, "rates")
+        odd = {k: v for k, v in value.items() if not math.isfinite(v)}
+        if odd:
+            raise ValueError(f"rates must be finite numbers, not a number or infinite: {odd}")
         bad = {k: v for k, v in value.items() if not v >= 0.0}
         if bad:
             raise ValueError(f"rates must be zero or more, got {bad}")
@@ -341,7 +345,10 @@ class SimulationScenario(_Model):
     @field_validator("years")
     @classmethod
     def _years(cls, value: str) -> str:
-        year_range(value)
+        try:
+            year_range(value)
+        except ConfigError as error:  # re-raised as a field error, so it names the file
+            raise ValueError(f"{error.problem}: expected {error.expected}") from None
         return value
 
     def year_list(self) -> list[FinancialYear]:
@@ -349,8 +356,10 @@ class SimulationScenario(_Model):
         return year_range(self.years)
 
 
-def year_range(text: str) -> list[FinancialYear]:
+def year_range(text: str, *, location: str = "years") -> list[FinancialYear]:
     """``"2013/14:2018/19"`` → the financial years from 2013/14 to 2018/19 inclusive.
+
+    *location* names the field or option in the error (``years`` or ``--years``).
 
     Raises:
         ConfigError: unreadable, reversed, or longer than 30 years.
@@ -362,14 +371,14 @@ def year_range(text: str) -> list[FinancialYear]:
     except (ConfigError, ValueError) as error:
         raise ConfigError(
             f"cannot read the year range {text!r}",
-            location="years",
+            location=location,
             expected='a range such as "2013/14:2018/19" or one year "2016/17"',
             fix="write the first and last financial years separated by a colon",
         ) from error
     if len(parts) > 2 or last.start < first.start or last.start - first.start >= 30:
         raise ConfigError(
             f"bad year range {text!r}",
-            location="years",
+            location=location,
             expected="first:last with first ≤ last and at most 30 years",
             fix='e.g. "2013/14:2018/19"',
         )

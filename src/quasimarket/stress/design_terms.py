@@ -133,7 +133,7 @@ class DesignTerms(BaseModel):
     design-only fields and its docstring.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     #: The contract model the design is derived from.
     TERMS: ClassVar[type[BaseModel]] = BaseModel

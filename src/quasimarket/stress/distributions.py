@@ -13,12 +13,21 @@ lognormal distribution: sd = (high − low) / (2 × 1.2816), where 1.2816 = Φ�
 
 from __future__ import annotations
 
+import difflib
 import math
 from statistics import NormalDist
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 from quasimarket._types import FloatArray
 
@@ -150,6 +159,18 @@ def _tag(value: Any) -> str | None:
     return getattr(value, "distribution", None)
 
 
+def _typo_of_tag_key(value: Any) -> Any:
+    """Name a misspelt ``distribution`` or ``interval_80`` key rather than report neither."""
+    if isinstance(value, dict) and "distribution" not in value and "interval_80" not in value:
+        for key in value:
+            close = difflib.get_close_matches(
+                str(key), ("distribution", "interval_80"), n=1, cutoff=0.7
+            )
+            if close:
+                raise ValueError(f"unknown key '{key}': did you mean '{close[0]}'?")
+    return value
+
+
 Continuous = Annotated[
     Annotated[Normal, Tag("normal")]
     | Annotated[Lognormal, Tag("lognormal")]
@@ -161,6 +182,7 @@ Continuous = Annotated[
         custom_error_message="unknown or missing distribution: give distribution = one of "
         "normal, lognormal, triangular, or interval_80 = [low, high]",
     ),
+    BeforeValidator(_typo_of_tag_key),
 ]
 Count = Poisson | NegativeBinomial
 VolumeDistribution = Annotated[
@@ -177,6 +199,7 @@ VolumeDistribution = Annotated[
         "normal, lognormal, triangular, poisson, negative_binomial, or "
         "interval_80 = [low, high]",
     ),
+    BeforeValidator(_typo_of_tag_key),
 ]
 #: Names accepted for ``distribution``.
 CONTINUOUS = ("normal", "lognormal", "triangular", "interval")

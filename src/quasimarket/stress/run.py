@@ -37,6 +37,7 @@ from quasimarket.stress.stats import attribution_table, comparison_table, summar
 __all__ = [
     "MAX_DRAWS",
     "StressResult",
+    "check_runnable",
     "dask_client",
     "estimate_memory_bytes",
     "run_stress",
@@ -92,6 +93,27 @@ def _check_size(scenario: Scenario, chunk_size: int | None) -> None:
             f"{_chunk_draws(scenario, chunk_size):,}), or raise memory_limit_gb if the machine "
             "has the memory",
         )
+
+
+def check_runnable(scenario: Scenario, *, chunk_size: int | None = None) -> None:
+    """Refuse, before any work, a run that cannot finish: a seed the store cannot keep, a
+    chunk size below one draw, or more draws than the memory limit (or the typo guard) allows.
+
+    ``stress check`` calls it too, so a scenario it passes is one ``stress run`` accepts.
+
+    Raises:
+        ConfigError: the seed or the chunk size is out of range.
+        RunError: the draws do not fit.
+    """
+    validate_seed(scenario.seed, location="seed")
+    if chunk_size is not None and chunk_size < 1:
+        raise ConfigError(
+            f"the chunk size must be at least 1 draw, not {chunk_size:,}",
+            location="--chunk-size",
+            expected="a whole number of draws, 1 or more (rounded up to blocks of 4,096)",
+            fix="leave it out (the scenario's chunk_size is used) or give e.g. 65536",
+        )
+    _check_size(scenario, chunk_size)
 
 
 @dataclass(frozen=True)
@@ -233,15 +255,7 @@ def run_stress(
     Raises:
         RunError: the run would not fit in memory; the scheduler cannot be reached.
     """
-    validate_seed(scenario.seed, location="seed")
-    if chunk_size is not None and chunk_size < 1:
-        raise ConfigError(
-            f"the chunk size must be at least 1 draw, not {chunk_size:,}",
-            location="--chunk-size",
-            expected="a whole number of draws, 1 or more (rounded up to blocks of 4,096)",
-            fix="leave it out (the scenario's chunk_size is used) or give e.g. 65536",
-        )
-    _check_size(scenario, chunk_size)
+    check_runnable(scenario, chunk_size=chunk_size)
     started = time.perf_counter()
     compiled = compile_scenario(scenario)
     total = scenario.draws
