@@ -30,17 +30,17 @@ MRET, activity cap, CQUIN  yes          yes      MRET,       pricing = stress = 
                                                  CQUIN       (simulation: MRET and CQUIN)
 risk share                 yes          yes      no          pricing = stress = aggregates (one
                                                              provider, default plan, all lines;
-                                                             the rest: strict xfails)
+                                                             the rest: regression tests)
 sanctions                  yes          refused  no          pricing = aggregates; the stress
                                                              engine refuses them
-alliance gain/loss share   yes          yes      no          pricing = stress per partner (per
-                                                             line: a strict xfail)
+alliance gain/loss share   yes          yes      no          pricing = stress per partner and
+                                                             per line
 subcontracts, settlement   yes          refused  no          pricing = aggregates; the stress
                                                              engine refuses them, or ignores
                                                              them knowingly and pays the same
 readmissions, local        yes          refused  no          refusals (they need records)
 variations/modifications
-GP practice mechanisms     £0 (xfail)   refused  no          refusals; pricing's £0 an xfail
+GP practice mechanisms     yes          refused  no          pricing = aggregates; refusals
 =========================  ===========  =======  ==========  ===================================
 
 The simulation writes one fixed contract shape per year (``simulation.engine.year_contract``:
@@ -49,13 +49,13 @@ calendar's rates, plans and baselines agreed per pair): it has no activity caps,
 performance data), risk shares, alliances, subcontracts or local forms, so those rules are
 compared between the other engines only.
 
-Disagreements found are pinned as strict xfails at the end of the file (each passes, and so
-fails the suite, once the engines agree): the stress engine drops a risk share's
-``plan_value`` and ``lines``, measures the default plan as plan x price rather than the
-lines' ``planned_value_gbp``, and shares per commissioner-provider pair rather than over the
-contract; it splits an alliance partner's money over its lines differently; pricing's
-sanctions leave out line money no record carries; a capped sanction on a line paid less than
-£0 is refused; pricing pays GP practice lines £0.
+Disagreements found were pinned as strict xfails at the end of the file (``DISAGREEMENTS``)
+and each is now a regression test (``open=False``): the stress engine once dropped a risk
+share's ``plan_value`` and ``lines``, measured the default plan as plan x price, shared per
+commissioner-provider pair and split an alliance partner's money differently; pricing's
+sanctions once left out line money no record carries, and pricing paid GP practice lines £0.
+One strict xfail remains and is a refusal, not a disagreement: a capped sanction on a line
+paid less than £0 is refused alike by pricing and the aggregates.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from quasimarket.random_streams import seed_sequence, spawn_key, stable_hash, stream
@@ -107,3 +108,56 @@ def test_independent_of_pythonhashseed() -> None:
     assert len(outputs) == 1
     here = repr(stream(42, "behaviour:procurement", 7, "C1").random(4).tolist())
     assert outputs == {here}
+
+
+#: numpy calls that make a generator or seed without the helper.
+_SEEDING = {"default_rng", "SeedSequence", "RandomState", "seed", "Generator", "PCG64"}
+
+
+def test_every_generator_in_the_package_comes_from_the_one_helper() -> None:
+    """Issue "One payment engine": one random-stream helper for the stress tester, the
+    simulation, its behaviour rules and the economy. Only ``random_streams`` may seed numpy."""
+    import ast
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src" / "quasimarket"
+    offenders = []
+    for path in sorted(src.rglob("*.py")):
+        if path.name == "random_streams.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = node.func if isinstance(node, ast.Call) else None
+            if isinstance(func, ast.Attribute) and func.attr in _SEEDING:
+                base = ast.unparse(func.value)
+                if base in {"np.random", "numpy.random", "random"}:
+                    offenders.append(f"{path.relative_to(src)}:{node.lineno} {ast.unparse(func)}")
+    assert offenders == [], "seed through quasimarket.random_streams.stream: " + ", ".join(
+        offenders
+    )
+
+
+def test_the_economy_parts_draw_from_named_streams() -> None:
+    """Each part of the synthetic economy has its own stream: the commissioners' sizes are the
+    first draws of ``stream(seed, "economy:commissioners", level)`` (CCG sizes: sigma 0.5)."""
+    from quasimarket.economy import synthetic_economy
+
+    economy = synthetic_economy(seed=5, year="2015/16")
+    n = len(economy.commissioners)
+
+    def size(name: str) -> npt.NDArray[np.float64]:
+        return 0.3 + np.minimum(stream(5, name, "CCG").lognormal(0.0, 0.5, n), 3.0)
+
+    population = economy.commissioners["population"].to_numpy()
+    # population follows size within each region (practice list sizes are floored and rounded)
+    share = np.zeros(n)
+    for r in np.unique(region := economy.commissioners["region_code"].to_numpy()):
+        share[region == r] = population[region == r] / population[region == r].sum()
+
+    def fit(name: str) -> float:
+        drawn = size(name)
+        for r in np.unique(region):
+            drawn[region == r] /= drawn[region == r].sum()
+        return float(np.corrcoef(share, drawn)[0, 1])
+
+    assert fit("economy:commissioners") > 0.99
+    assert fit("economy:practices") < 0.5

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from quasimarket.financial_year import FinancialYear
+from quasimarket.random_streams import stream
 from quasimarket.tariff import annex_a as A  # noqa: N812
 
 __all__ = [
@@ -324,12 +325,10 @@ def synthetic_tariff(
     built from the same seed shares one catalogue; *year* scales the price level.
     """
     fy = FinancialYear.parse(year)
-    streams = np.random.SeedSequence([seed, 7001]).spawn(4)
-    apc_rng, op_rng, ae_rng, top_rng = (np.random.default_rng(s) for s in streams)
     return {
-        "apc": apc_table(apc_rng, fy),
-        "outpatient": outpatient_table(op_rng, fy),
-        "ae": ae_table(ae_rng, fy),
+        "apc": apc_table(stream(seed, "tariff:apc"), fy),
+        "outpatient": outpatient_table(stream(seed, "tariff:outpatient"), fy),
+        "ae": ae_table(stream(seed, "tariff:ae"), fy),
         "mff": mff_table(providers),
-        "top_up": top_up_table(top_rng),
+        "top_up": top_up_table(stream(seed, "tariff:top_up")),
     }

@@ -39,7 +39,7 @@ from quasimarket.economy.model import Economy
 from quasimarket.economy.prices import synthetic_tariff
 from quasimarket.errors import ConfigError
 from quasimarket.financial_year import FinancialYear
-from quasimarket.random_streams import validate_seed
+from quasimarket.random_streams import stream, validate_seed
 from quasimarket.structure.calendar import check_year
 
 __all__ = ["PROVIDER_KINDS", "small_economy", "synthetic_economy"]
@@ -206,10 +206,18 @@ def _catchments(
 
 
 def _build(shape: _Shape, seed: int, year: FinancialYear, level: str, name: str) -> Economy:
-    streams = np.random.SeedSequence([seed, 1 if level == "ICB" else 2]).spawn(8)
-    rng_comm, rng_prac, rng_cells, rng_alloc, rng_la, rng_prov, rng_catch, _ = (
-        np.random.default_rng(s) for s in streams
+    # One named stream per part of the economy (random_streams): changing how one part is
+    # drawn leaves the others' draws alone. ICB and CCG economies of a seed are independent.
+    def rng(part: str) -> np.random.Generator:
+        return stream(seed, f"economy:{part}", level)
+
+    rng_comm, rng_prac, rng_cells, rng_alloc = (
+        rng("commissioners"),
+        rng("practices"),
+        rng("cells"),
+        rng("allocation"),
     )
+    rng_la, rng_prov, rng_catch = rng("local_authorities"), rng("providers"), rng("catchments")
     region_rows = [REGIONS[i] for i in shape.regions]
     n_reg = len(region_rows)
 
