@@ -27,7 +27,10 @@ class FinancialYear:
 
     @classmethod
     def parse(cls, value: str | int | FinancialYear) -> FinancialYear:
-        """Read ``2016/17``, ``2016-17``, ``2016/2017``, ``2016`` or an int.
+        """Read ``2016/17``, ``2016-17``, ``2016/2017``, ``201617``, ``2016`` or an int.
+
+        A bare four-digit ``2016`` is the start year here (config files); activity extracts,
+        where HES writes ``1617``, use :meth:`parse_extract`.
 
         Raises:
             ConfigError: the text is not a financial year, or its two halves do not follow on.
@@ -36,6 +39,8 @@ class FinancialYear:
             return value
         if isinstance(value, int):
             return cls(value)
+        if re.fullmatch(r"\s*\d{6}\s*", str(value)):
+            return cls.parse_extract(str(value))
         match = _PATTERN.match(str(value))
         if not match:
             raise ConfigError(
@@ -44,6 +49,17 @@ class FinancialYear:
                 fix="write the financial year as YYYY/YY, e.g. 2016/17",
             )
         start = int(match.group(1))
+        if start < 1948:  # 1617 is HES FYEAR 2016/17, not the year 1617
+            hint = (
+                f"; if '{value}' is HES FYEAR, write {cls.parse_extract(str(value))}"
+                if (re.fullmatch(r"\s*\d{4}\s*", str(value)) and _follows_on(str(value).strip()))
+                else ""
+            )
+            raise ConfigError(
+                f"'{value}' is outside the NHS's financial years (from 1948/49)",
+                expected="a year such as 2016/17",
+                fix="write the financial year as YYYY/YY, e.g. 2016/17" + hint,
+            )
         if match.group(2):
             end = int(match.group(2))
             if (end % 100 if end >= 100 else end) != (start + 1) % 100:
@@ -53,6 +69,30 @@ class FinancialYear:
                     fix="a financial year runs April to March of the next calendar year",
                 )
         return cls(start)
+
+    @classmethod
+    def parse_extract(cls, value: str | int) -> FinancialYear:
+        """Read a financial year as NHS extracts write it.
+
+        HES ``FYEAR`` is four digits, ``1617`` (so here ``2021`` is 2020/21, not 2021/22); SUS
+        and NCDR write ``201617``, ``2016/17`` or ``2016-17``. Two-digit years from 48 are
+        19xx (the NHS began in 1948).
+
+        Raises:
+            ConfigError: not one of those forms, or the two halves do not follow on.
+        """
+        text = str(value).strip()
+        if re.fullmatch(r"\d{4}|\d{6}", text):
+            first, second = (text[:2], text[2:]) if len(text) == 4 else (text[:4], text[4:])
+            start = int(first) if len(first) == 4 else _century(int(first))
+            if int(second) != (start + 1) % 100:
+                raise ConfigError(
+                    f"'{text}' is not a financial year: the second year must follow the first",
+                    expected="HES FYEAR such as 1617, or 201617, 2016/17",
+                    fix="a financial year runs April to March of the next calendar year",
+                )
+            return cls(start)
+        return cls.parse(text)
 
     def __str__(self) -> str:
         return f"{self.start}/{(self.start + 1) % 100:02d}"
@@ -78,3 +118,13 @@ class FinancialYear:
     def next(self) -> FinancialYear:
         """The following financial year."""
         return FinancialYear(self.start + 1)
+
+
+def _century(two_digits: int) -> int:
+    """1948-2047 from a two-digit year (the NHS began in 1948)."""
+    return (1900 if two_digits >= 48 else 2000) + two_digits
+
+
+def _follows_on(four_digits: str) -> bool:
+    """``1617``: the last two digits are the year after the first two."""
+    return int(four_digits[2:]) == (int(four_digits[:2]) + 1) % 100

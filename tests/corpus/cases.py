@@ -788,10 +788,14 @@ def _duplicate_hrg(ws: Workspace) -> None:
     ws.save(frame, "tariff/apc.csv")
 
 
-def _title_rows(ws: Workspace) -> None:
+def _title_rows_no_header(ws: Workspace) -> None:
+    """Title rows above a header none of whose cells is a tariff column (title rows alone
+    are read: the header row is searched for)."""
     text = ws.text("tariff/apc.csv")
+    header, _, body = text.partition("\n")
+    renamed = ",".join(f"col{i}" for i, _ in enumerate(header.split(",")))
     title = "2016/17 National Tariff Payment System - Annex A\nNational prices\n\n"
-    ws.write("tariff/apc.csv", title + text)
+    ws.write("tariff/apc.csv", title + renamed + "\n" + body)
 
 
 def _tariff_workbook(ws: Workspace) -> bytes:
@@ -801,6 +805,22 @@ def _tariff_workbook(ws: Workspace) -> bytes:
     data = path.read_bytes()
     path.unlink()
     return data[: len(data) // 2]
+
+
+def _no_tariff_sheet(ws: Workspace) -> bytes:
+    """A workbook whose sheets have no tariff header row (issue: "a workbook with no
+    recognisable tariff sheet")."""
+    path = ws.root / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"Annex A": ["National tariff workbook"]}).to_excel(
+            writer, sheet_name="Cover", index=False
+        )
+        pd.DataFrame({"Currency": ["AA01A"], "Day case (GBP)": [500]}).to_excel(
+            writer, sheet_name="Prices", index=False
+        )
+    data = path.read_bytes()
+    path.unlink()
+    return data
 
 
 def _empty_tariff(ws: Workspace) -> None:
@@ -833,8 +853,9 @@ TARIFF_CASES = [
                 r"apc\.csv.*apc2\.csv|apc2\.csv.*apc\.csv"),
     tariff_case("missing-apc-table", lambda ws: (ws.root / "tariff/apc.csv").unlink(),
                 r"tariff.*no admitted patient care"),
-    tariff_case("annex-a-title-rows", _title_rows,
-                none_of("tokenizing", "C error") + all_of(r"apc\.csv", "header")),
+    tariff_case("annex-a-title-rows-no-header", _title_rows_no_header,
+                none_of("tokenizing", "C error")
+                + all_of(r"apc\.csv", "header candidates", "row 4: 'col0'")),
     tariff_case("empty-folder", _empty_tariff, r"tariff.*(no admitted patient care|empty)"),
     tariff_case("top-up-percent-300", table_cell("top_up", "Top-up %", "300"),
                 r"top_up\.csv.*300"),
@@ -845,6 +866,10 @@ TARIFF_CASES = [
                 r"outpatient\.csv.*inf"),
     tariff_case("truncated-workbook", write("annex_a.xlsx", _tariff_workbook),
                 r"annex_a\.xlsx.*(Excel|workbook)",
+                argv=(*PRICE, "--tariff", "annex_a.xlsx")),
+    tariff_case("workbook-no-tariff-sheet", write("annex_a.xlsx", _no_tariff_sheet),
+                all_of(r"annex_a\.xlsx", "'Cover', 'Prices'", "header candidates",
+                       "sheet 'Prices' row 1: 'Currency'"),
                 argv=(*PRICE, "--tariff", "annex_a.xlsx")),
     tariff_case("a-contract-as-tariff", _nothing, r"contract\.toml.*(tariff|CSV|suffix)",
                 argv=(*PRICE, "--tariff", C)),

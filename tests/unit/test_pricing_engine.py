@@ -232,8 +232,10 @@ def test_whole_equals_sum_of_parts_for_record_level_tariff() -> None:
     ],
 )
 def test_activity_the_contract_does_not_cover(change, error, message) -> None:  # type: ignore[no-untyped-def]
+    # another commissioner's activity is refused only when asked to (else: non-contract
+    # activity, tests/unit/test_real_inputs.py)
     with pytest.raises(error, match=message) as err:
-        price(parse_contract(ACUTE), activity(**change), tariff())
+        price(parse_contract(ACUTE), activity(**change), tariff(), non_contract="refuse")
     assert err.value.fix
 
 

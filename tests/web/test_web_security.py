@@ -234,12 +234,39 @@ def test_uploads_are_size_limited_and_type_checked(client: Any, csrf: Any) -> No
     assert "content is not PARQUET" in activity("a.parquet", b"<script>").text
     assert "content is not XLSX" in activity("a.xlsx", b"not a zip").text
     assert "NUL bytes" in activity("a.csv", b"a,b\n1,\x00").text
+
+
+def test_the_upload_limit_is_the_servers_and_counts_every_file(make_client: Any, csrf: Any) -> None:
+    """A 1 MB server: a request body over it is refused before it is read (413); files that
+    fit one by one but not together are refused as they are streamed to disk, and nothing
+    is left behind in the user's folder."""
+    from quasimarket.contracts import contract_template
+
+    client = make_client(max_upload_mb=1)
+    token = csrf(client)["X-CSRF-Token"]
+    text = contract_template("national_tariff")
     huge = client.post(
         "/contracts",
         data={"csrf_token": token, "action": "price"},
-        files={"activity_file": ("a.csv", b"x" * (21 * 1024 * 1024 + 10), "text/csv")},
+        files={"activity_file": ("a.csv", b"x" * (3 * 1024 * 1024), "text/csv")},
     )
     assert huge.status_code == 413
+    half = b"a,b\n" + b"1,2\n" * (700 * 1024 // 4)  # 0.7 MB each: 1.4 MB together
+    form = {"csrf_token": token, "action": "price", "text": text}
+    response = client.post(
+        "/contracts",
+        data=form,
+        files=[
+            ("activity_file", ("a.csv", half, "text/csv")),
+            ("activity_file", ("b.csv", half, "text/csv")),
+        ],
+    )
+    assert response.status_code == 422
+    assert "larger than the server&#39;s limit" in response.text
+    assert "b.csv" in response.text
+    users = client.app.state.web.config.data_dir / "users"
+    assert not list(users.rglob("uploads/*/*")), "a refused upload left files behind"
+    assert not [p for p in users.rglob("pricings/*") if p.is_dir()]
 
 
 def test_interrupted_jobs_are_marked_failed_on_restart(make_client: Any, tmp_path: Path) -> None:
@@ -283,3 +310,110 @@ def test_uploaded_activity_is_priced_like_the_engine(client: Any, csrf: Any) -> 
     }
     expected = price(contract, frame, TariffTable.from_economy(eco)).totals()["formal_gbp"]
     assert summary["totals"]["formal_gbp"] == float(round_pence(expected))
+
+
+def test_hes_extracts_and_a_tariff_upload_price_as_the_command_line_does(
+    client: Any, csrf: Any, tmp_path: Path
+) -> None:
+    """Two HES extracts (APC and A&E) and a tariff CSV uploaded together are priced exactly as
+    ``price`` prices the same files: the pricing names each file as the user did."""
+    import numpy as np
+    import pandas as pd
+
+    from quasimarket.activity import load_activity
+    from quasimarket.contracts import parse_contract
+    from quasimarket.money import round_pence
+    from quasimarket.pricing import price
+    from quasimarket.tariff import annex_a as aa
+    from quasimarket.tariff import load_tariff
+
+    text = """
+format = "quasimarket.contract/1"
+name = "Uploaded extracts"
+year = "2016/17"
+[[commissioners]]
+code = "QS01"
+[[providers]]
+code = "SR001"
+[[lines]]
+id = "apc"
+service = "Admitted"
+currency = "spell"
+pods = ["day_case", "elective", "non_elective"]
+mechanism = "national_tariff"
+"""
+    apc = (
+        b"EPIKEY,HESID,CCG_RESPONSIBILITY,PROCODE3,ADMIMETH,CLASSPAT,ADMIDATE,DISDATE,SPELDUR,"
+        b"ADMIAGE,SUSHRG\n101,P1,QS01,SR001,11,1,20160401,20160405,4,70,AA01A\n"
+        b"102,P2,QX99,SR001,21,1,20160420,20160422,2,70,AA01A\n"
+    )
+    tariff = (
+        pd.DataFrame(
+            {
+                aa.HRG_CODE: ["AA01A"],
+                aa.HRG_NAME: ["x"],
+                aa.OP_PROCEDURE: [np.nan],
+                aa.COMBINED_DC_EL: [np.nan],
+                aa.DAY_CASE: [800.0],
+                aa.ELECTIVE: [2000.0],
+                aa.ELECTIVE_TRIM: [100],
+                aa.NON_ELECTIVE: [1000.0],
+                aa.NON_ELECTIVE_TRIM: [100],
+                aa.EXCESS_BED_DAY: [200.0],
+                aa.RSSE_APPLICABLE: ["No"],
+                aa.RSSE_PERCENT: [np.nan],
+                aa.RSSE_PRICE: [np.nan],
+            }
+        )
+        .to_csv(index=False)
+        .encode()
+    )
+    form = {"csrf_token": csrf(client)["X-CSRF-Token"], "action": "price", "text": text}
+    response = client.post(
+        "/contracts",
+        data=form,
+        files=[
+            ("activity_file", ("hes_apc.csv", apc, "text/csv")),
+            ("tariff_file", ("annex_a.csv", tariff, "text/csv")),
+        ],
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    pid = response.headers["location"].rsplit("/", 1)[1]
+    summary = client.get(f"/api/pricings/{pid}").json()
+    assert summary["options"]["tariff"] == "annex_a.csv"
+    assert any("hes_apc.csv: read as HES Admitted Patient Care" in n for n in summary["notes"])
+    (tmp_path / "hes_apc.csv").write_bytes(apc)
+    (tmp_path / "annex_a.csv").write_bytes(tariff)
+    expected = price(
+        parse_contract(text),
+        load_activity(tmp_path / "hes_apc.csv"),
+        load_tariff(tmp_path / "annex_a.csv"),
+    )
+    assert summary["totals"]["formal_gbp"] == float(round_pence(expected.totals()["formal_gbp"]))
+    assert summary["totals"]["formal_gbp"] == 2000.0  # QS01's elective spell
+    assert summary["non_contract"]["formal_gbp"] == 1000.0  # QX99's emergency spell
+    # the pricing is re-read from its stored files after the cache is gone
+    from quasimarket.web import service
+
+    service._cache.clear()
+    again = client.get(f"/pricings/{pid}")
+    assert again.status_code == 200
+
+
+def test_a_tariff_upload_that_is_not_a_tariff_is_a_clear_error(client: Any, csrf: Any) -> None:
+    from quasimarket.contracts import contract_template
+
+    form = {
+        "csrf_token": csrf(client)["X-CSRF-Token"],
+        "action": "price",
+        "text": contract_template("national_tariff"),
+    }
+    bad = client.post(
+        "/contracts", data=form, files={"tariff_file": ("prices.pdf", b"%PDF", "application/pdf")}
+    )
+    assert "unsupported tariff file type .pdf" in bad.text
+    notes = client.post(
+        "/contracts", data=form, files={"tariff_file": ("prices.csv", b"a,b\n1,2\n", "text/csv")}
+    )
+    assert "prices.csv" in notes.text

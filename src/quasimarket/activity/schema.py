@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from quasimarket.activity.formats import FORMATS, code_text
 from quasimarket.vocabulary import POD_CODES
 
 __all__ = [
@@ -77,6 +78,13 @@ ACTIVITY_COLUMNS: tuple[Column, ...] = (
     Column("transfer_in", "true/false", "optional (false)", "Transferred from another provider."),
     Column("cross_border", "true/false", "optional (false)", "Cross-border (Wales/Scotland)."),
     Column(
+        "count",
+        "integer >= 1",
+        "optional (1)",
+        "Units of activity the row stands for (a SLAM 'Activity' column): priced exactly as "
+        "that many records.",
+    ),
+    Column(
         "line_id",
         "text",
         "when two contract lines cover the same pods",
@@ -85,59 +93,25 @@ ACTIVITY_COLUMNS: tuple[Column, ...] = (
     ),
 )
 
-#: Common SUS/SLAM/HES extract column names (lower case) -> schema column.
-SUS_COLUMN_MAP: dict[str, str] = {
-    "spell_id": "record_id",
-    "spellid": "record_id",
-    "apcs_ident": "record_id",
-    "epikey": "record_id",
-    "attendance_id": "record_id",
-    "hesid": "patient_id",
-    "person_id": "patient_id",
-    "pseudo_nhs_number": "patient_id",
-    "nhs_number": "patient_id",
-    "commissioner_code": "commissioner",
-    "commissioner code": "commissioner",
-    "org_code_commissioner": "commissioner",
-    "ccg_code": "commissioner",
-    "icb_code": "commissioner",
-    "procode": "provider",
-    "procode3": "provider",
-    "procode5": "provider",
-    "provider_code": "provider",
-    "org_code_provider": "provider",
-    "derived_pod": "pod",
-    "point_of_delivery": "pod",
-    "sushrg": "hrg",
-    "spellhrg": "hrg",
-    "spell_hrg": "hrg",
-    "hrg_code": "hrg",
-    "treatment_function_code": "tfc",
-    "treatment function code": "tfc",
-    "tretspef": "tfc",
-    "admidate": "admission_date",
-    "admission_date": "admission_date",
-    "appdate": "admission_date",
-    "arrivaldate": "admission_date",
-    "disdate": "discharge_date",
-    "discharge_date": "discharge_date",
-    "spelldur": "los_days",
-    "spell_los": "los_days",
-    "los": "los_days",
-    "startage": "age",
-    "age_on_admission": "age",
-    "admimeth": "admission_method",
-    "classpat": "patient_class",
-    "dismeth": "discharge_method",
-    "admisorc": "admission_source",
-    "aedepttype": "ae_dept_type",
-    "ae_department_type": "ae_dept_type",
-}
+#: Every extract column name any format maps (:mod:`quasimarket.activity.formats`), in the
+#: matched form (lower case, underscores) -> schema column.
+SUS_COLUMN_MAP: dict[str, str] = {k: v for f in FORMATS.values() for k, v in f.columns.items()}
 
 #: SUS admission methods for elective admissions (payment-rules.md A1 classify [K]).
 ELECTIVE_ADMIMETH = frozenset({"11", "12", "13"})
 #: SUS admission methods for emergency admissions (payment-rules.md A1 classify [K]).
 EMERGENCY_ADMIMETH = frozenset({"21", "22", "23", "24", "25", "28", "2A", "2B", "2C", "2D"})
+#: Every admission method of the NHS Data Dictionary ("Admission Method"): elective 11-13,
+#: emergency 21-25, 28, 2A-2D, maternity 31-32, other 81-84, 89, not applicable/known 98-99.
+ADMIMETH_CODES = (
+    ELECTIVE_ADMIMETH
+    | EMERGENCY_ADMIMETH
+    | frozenset({"31", "32", "81", "82", "83", "84", "89", "98", "99"})
+)
+#: Every patient classification (NHS Data Dictionary "Patient Classification"): 1 ordinary,
+#: 2 day case, 3 regular day attender, 4 regular night attender, 5 mothers and babies using
+#: only delivery facilities, 8 not applicable, 9 not known.
+CLASSPAT_CODES = frozenset({"1", "2", "3", "4", "5", "8", "9"})
 #: SUS discharge method 2 = self-discharged against clinical advice [K NHS Data Dictionary].
 SELF_DISCHARGE_DISMETH = frozenset({"2"})
 #: Admission sources 51-53 and method 2B/81 = transfer from another provider [K NHS Data
@@ -164,11 +138,6 @@ READMISSION_MIN_AGE = 4
 READMISSION_WINDOW_DAYS = 30
 
 
-def _code_text(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip().str.upper()
-    return text.str.replace(r"\.0$", "", regex=True)
-
-
 def classify_pod(
     admission_method: pd.Series, patient_class: pd.Series | None, los_days: npt.ArrayLike
 ) -> npt.NDArray[np.int8]:
@@ -181,11 +150,11 @@ def classify_pod(
     Returns:
         int8 pod codes (:data:`POD_CODES`).
     """
-    meth = _code_text(admission_method)
+    meth = code_text(admission_method)
     los = np.asarray(los_days)
     elective = meth.isin(ELECTIVE_ADMIMETH).to_numpy()
     if patient_class is not None:
-        day = (_code_text(patient_class) == "2").to_numpy(dtype=bool, na_value=False)
+        day = (code_text(patient_class) == "2").to_numpy(dtype=bool, na_value=False)
     else:
         day = np.zeros(len(meth), dtype=bool)
     pod = np.full(len(meth), POD_CODES["non_elective"], dtype=np.int8)

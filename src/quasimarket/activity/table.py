@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from quasimarket._types import BoolArray, FloatArray, Int64Array
-from quasimarket.activity import schema
+from quasimarket.activity import formats, schema
 from quasimarket.errors import InputError, summarise_items
 from quasimarket.financial_year import FinancialYear
 from quasimarket.io.tables import read_table
@@ -78,6 +78,12 @@ class ActivityTable:
         notes: What validation let through but the user should know (values outside the
             plausible range, defaults taken for blank cells), with counts; pricing copies them
             into the statement's notes.
+        readmission_basis: How :attr:`readmission_of` was found: ``"given"`` (the file's
+            ``readmission_of`` column, or built in code), ``"derived"`` (from patient ids and
+            dates) or ``""`` (neither: no readmission can be found, and pricing says so when
+            a line has the readmissions rule).
+        readmission_notes: Spells left out of readmission linking, with counts (pricing
+            adds them to the notes when a line has the readmissions rule).
     """
 
     record_id: npt.NDArray[np.generic]
@@ -106,6 +112,8 @@ class ActivityTable:
     line_ids: tuple[str, ...] = ()
     source: str = "activity"
     notes: tuple[str, ...] = ()
+    readmission_basis: str = "given"
+    readmission_notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.pod.shape[0])
@@ -208,15 +216,20 @@ class ActivityTable:
         *,
         file: str | Path | None = None,
         date_format: str | None = None,
+        fmt: str = "auto",
     ) -> ActivityTable:
-        """Validate and compile a DataFrame in the activity schema (SUS names are mapped).
+        """Validate and compile a DataFrame in the activity schema (extract names are mapped
+        by format *fmt*: :data:`quasimarket.activity.formats.FORMATS`, or ``auto``).
 
         Raises:
             InputError: Missing columns, duplicate record ids, discharge before admission,
                 negative length of stay, unknown pod, month outside 1-12, bad readmission link.
         """
         return _compile(
-            frame, file=str(file) if file is not None else "activity table", date_format=date_format
+            frame,
+            file=str(file) if file is not None else "activity table",
+            date_format=date_format,
+            fmt=fmt,
         )
 
 
@@ -346,19 +359,10 @@ def _month_and_fy(
     return month, fy
 
 
-def _rename_sus(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rename SUS/SLAM columns to schema names (case-insensitive), unless already present."""
-    rename: dict[str, str] = {}
-    present = set(frame.columns)
-    for column in frame.columns:
-        target = schema.SUS_COLUMN_MAP.get(str(column).strip().lower())
-        if target and target not in present and target not in rename.values():
-            rename[column] = target
-    return frame.rename(columns=rename) if rename else frame
-
-
-def _compile(raw: pd.DataFrame, *, file: str, date_format: str | None = None) -> ActivityTable:
-    frame = _rename_sus(raw)
+def _compile(
+    raw: pd.DataFrame, *, file: str, date_format: str | None = None, fmt: str = "auto"
+) -> ActivityTable:
+    frame, mapping = formats.adapt(raw, fmt, file=file)
     n = len(frame)
     required = ["record_id", "commissioner", "provider", "age"]
     if "pod" not in frame.columns and "admission_method" not in frame.columns:
@@ -381,8 +385,14 @@ def _compile(raw: pd.DataFrame, *, file: str, date_format: str | None = None) ->
             "the activity table has no rows", file=file, fix="give a file with activity records"
         )
 
-    notes: list[str] = []
+    notes = _mapping_notes(mapping)
     record_id = _record_ids(frame["record_id"], file=file)
+    quantity = np.ones(n, dtype=np.int64)
+    if "count" in frame.columns:
+        counted = _checked(frame, "count", file=file, notes=notes, blank_ok=True)
+        if n_blank := int(np.isnan(counted).sum()):
+            notes.append(f"{n_blank:,} row(s) of {file} have a blank count: each is one unit")
+        quantity = np.nan_to_num(counted, nan=1.0).astype(np.int64)
 
     # dates, length of stay (validation layer: declared limits, explicit date formats)
     adm = (
@@ -444,6 +454,13 @@ def _compile(raw: pd.DataFrame, *, file: str, date_format: str | None = None) ->
         )
     if "year" in frame.columns:
         fy = _year_column(frame["year"], fy, file=file)
+
+    for column, known, title in (
+        ("admission_method", schema.ADMIMETH_CODES, "admimeth"),
+        ("patient_class", schema.CLASSPAT_CODES, "classpat"),
+    ):
+        if column in frame.columns:
+            _check_codes(frame[column], known, column=column, title=title, file=file)
 
     # point of delivery (a day case has no stay: LOS 0 by definition)
     los_or_zero = np.nan_to_num(los_f, nan=0.0)
@@ -575,6 +592,7 @@ def _compile(raw: pd.DataFrame, *, file: str, date_format: str | None = None) ->
         note = patient_age_note(patient, age, fy, file=file)
         if note:
             notes.append(note)
+    linking: list[str] = []  # said where a readmissions rule applies (pricing)
     if "readmission_of" in frame.columns:
         links = _explicit_links(frame["readmission_of"], record_id, file=file)
         check_readmission_links(
@@ -590,13 +608,97 @@ def _compile(raw: pd.DataFrame, *, file: str, date_format: str | None = None) ->
             window_days=schema.READMISSION_WINDOW_DAYS,
             file=file,
         )
-    elif patient is not None and (adm != _NO_DAY).all() and (dis != _NO_DAY).all():
+        basis = "given"
+    elif patient is not None:
+        # Readmissions link admitted spells only, so outpatient and A&E rows in the same
+        # table (which have no discharge date) do not stop the linking; spells that cannot
+        # be placed in time are left out and counted, never silently.
+        apc = pod <= POD_CODES["non_elective"]
+        dated = (adm != _NO_DAY) & (dis != _NO_DAY)
+        if n_undated := int((apc & ~dated).sum()):
+            linking.append(
+                f"{n_undated:,} admitted spell(s) of {file} lack an admission or discharge "
+                "date: they are left out of readmission linking (neither index spells nor "
+                "readmissions)"
+            )
+        if n_anonymous := int((apc & dated & (patient < 0)).sum()):
+            linking.append(
+                f"{n_anonymous:,} admitted spell(s) of {file} have no patient_id: they are "
+                "left out of readmission linking"
+            )
+        if n_counted := int((apc & dated & (quantity > 1)).sum()):
+            linking.append(
+                f"{n_counted:,} row(s) of {file} count more than one admitted spell: they are "
+                "left out of readmission linking (a counted row is no one patient's spell)"
+            )
         links = link_readmissions(
-            patient=patient, admission_day=adm, discharge_day=dis, pod=pod, provider=provider
+            patient=patient,
+            admission_day=adm,
+            discharge_day=dis,
+            pod=pod,
+            provider=provider,
+            linkable=apc & dated & (quantity == 1),
         )
+        basis = "derived"
     else:
         links = table.readmission_of
-    return replace(table, readmission_of=links, notes=tuple(notes))
+        basis = ""
+    kept = (
+        _bool(frame, formats.ROW_KEPT, True, file=file)
+        if formats.ROW_KEPT in frame.columns
+        else None
+    )
+    table = replace(
+        table,
+        readmission_of=links,
+        readmission_basis=basis,
+        readmission_notes=tuple(linking),
+        notes=tuple(notes),
+    )
+    if kept is not None and not kept.all():
+        table, quantity = table.take(kept), quantity[kept]
+    return _expanded(table, quantity) if (quantity != 1).any() else table
+
+
+def _mapping_notes(mapping: formats.Mapping) -> list[str]:
+    """Which format read the file and how, when it was not the schema's own names."""
+    notes = list(mapping.notes)
+    if mapping.ignored or any(formats.column_key(a) != b for a, b in mapping.used):
+        notes.append(mapping.describe())
+    return notes
+
+
+def _expanded(table: ActivityTable, quantity: Int64Array) -> ActivityTable:
+    """Each counted row as that many unit records (``<id>#1`` ... ``<id>#k``).
+
+    Every rule then weighs a counted row by its count exactly as it weighs the same records
+    listed one by one (the cost is one record per unit, as for a record-level file).
+    """
+    rows = np.repeat(np.arange(len(table)), quantity)
+    out = table.take(rows)
+    first = np.concatenate(([0], np.cumsum(quantity)[:-1]))
+    serial = np.arange(rows.size) - np.repeat(first, quantity) + 1
+    ids = out.record_id.astype(str).astype(object)
+    many = quantity[rows] > 1
+    ids[many] = ids[many] + "#" + serial[many].astype(str).astype(object)
+    return replace(out, record_id=ids)
+
+
+def _check_codes(
+    values: pd.Series, known: frozenset[str], *, column: str, title: str, file: str
+) -> None:
+    """Every non-blank code is one the NHS Data Dictionary defines."""
+    text = formats.code_text(values)
+    bad = (text.notna() & (text != "") & ~text.isin(known)).to_numpy(dtype=bool, na_value=False)
+    if bad.any():
+        raise InputError(
+            f"unknown {title} code(s): "
+            + summarise_items(repr(v) for v in sorted(set(text[bad].tolist()))),
+            file=file,
+            location=f"column {column!r} ({title}), {_rows(bad)}",
+            expected="one of " + ", ".join(sorted(known)) + " (NHS Data Dictionary)",
+            fix=f"correct those {title} codes, or give a 'pod' column",
+        )
 
 
 def _patient_codes(values: pd.Series) -> npt.NDArray[np.int32]:
@@ -661,22 +763,36 @@ def _record_ids(values: pd.Series, *, file: str) -> npt.NDArray[np.generic]:
 def _year_column(
     values: pd.Series, fy: npt.NDArray[np.int16], *, file: str
 ) -> npt.NDArray[np.int16]:
+    """The ``year`` column (HES ``FYEAR``): fills the year where a record has no dates, and
+    must agree with the dates where it has them."""
     codes, labels = _factorize(values)
     starts = []
     for label in labels:
         try:
-            starts.append(FinancialYear.parse(label).start)
+            starts.append(FinancialYear.parse_extract(label).start)
         except Exception:  # any parse failure is the same user error
             bad = codes == labels.index(label)
             raise InputError(
                 f"not a financial year: {label!r}",
                 file=file,
                 location=f"column 'year', {_rows(bad)}",
-                expected="a financial year such as 2016/17",
+                expected="a financial year: HES FYEAR 1617, or 201617, 2016/17, 2016-17",
                 fix="correct those cells",
             ) from None
     lookup = np.array([*starts, -1], dtype=np.int16)
     given = lookup[np.where(codes >= 0, codes, len(starts))]
+    clash = (fy >= 0) & (given >= 0) & (given != fy)
+    if clash.any():
+        first = int(np.flatnonzero(clash)[0])
+        raise InputError(
+            f"{int(clash.sum()):,} record(s) have a financial year that disagrees with their "
+            f"dates, e.g. {str(values.iloc[first]).strip()!r} for a record dated in "
+            f"{FinancialYear(int(fy[first]))}",
+            file=file,
+            location=f"column 'year', {_rows(clash)}",
+            expected="the financial year of the discharge date (else the admission date)",
+            fix="correct the year or the dates of those records (HES FYEAR 1617 is 2016/17)",
+        )
     return np.where(fy >= 0, fy, given).astype(np.int16)
 
 
@@ -730,19 +846,25 @@ def link_readmissions(
     pod: npt.NDArray[np.integer],
     provider: npt.NDArray[np.integer] | None = None,
     window_days: int = schema.READMISSION_WINDOW_DAYS,
+    linkable: npt.NDArray[np.bool_] | None = None,
 ) -> Int64Array:
     """Link each emergency spell to the index spell it readmits (payment-rules.md A5 [V]).
 
     A non-elective spell is a readmission when the same patient's previous admitted-care spell
     (by admission date, then discharge date; at the same provider when *provider* is given
     [K]) was discharged on or before its admission and at most *window_days* (30) days before.
+    Only admitted-care spells (and of those only *linkable* ones, when given: both dates known)
+    take part.
 
     Returns:
         int64 row index of the index spell per record, -1 where none.
     """
     n = pod.shape[0]
     out = np.full(n, -1, dtype=np.int64)
-    apc = np.flatnonzero(pod <= POD_CODES["non_elective"])
+    in_scope = pod <= POD_CODES["non_elective"]
+    if linkable is not None:
+        in_scope &= linkable
+    apc = np.flatnonzero(in_scope)
     if apc.size < 2:
         return out
     keys = [discharge_day[apc], admission_day[apc], patient[apc]]
@@ -765,21 +887,103 @@ def link_readmissions(
     return out
 
 
-def load_activity(path: str | Path, *, date_format: str | None = None) -> ActivityTable:
-    """Read, validate and compile an activity file (CSV, Parquet or XLSX).
+def load_activity(
+    path: str | Path | Sequence[str | Path],
+    *,
+    date_format: str | None = None,
+    fmt: str = "auto",
+    labels: Sequence[str] | None = None,
+) -> ActivityTable:
+    """Read, validate and compile one activity file, or several as one table.
 
-    See ``docs/activity-schema.md`` for the columns; SUS/SLAM names are mapped automatically.
-    Every column is checked by the validation layer (:mod:`quasimarket.validation`): values it
-    lets through but finds implausible are counted in :attr:`ActivityTable.notes`.
+    See ``docs/activity-schema.md`` for the columns. Extract column names are mapped by
+    format *fmt* (:data:`quasimarket.activity.formats.FORMATS`: ``hes-apc``, ``hes-op``,
+    ``hes-ae``, ``sus-apc``, ``ecds``, ``slam``, or ``auto`` per file). Every column is checked
+    by the validation layer (:mod:`quasimarket.validation`): values it lets through but finds
+    implausible are counted in :attr:`ActivityTable.notes`.
+
+    Several files (APC, OP and A&E extracts of one trust) are each mapped and validated on
+    their own, so an error names the file and its row; then they are combined, and
+    readmissions are linked over the whole table.
 
     Args:
-        path: The file.
+        path: The file, or a list of files (CSV, Parquet or XLSX).
         date_format: The ``strftime`` format of the date columns (``%d/%m/%Y``); None
             recognises ISO, HES ``YYYYMMDD`` and UK day-first dates, one format per column.
+        fmt: The extract format of every file, or ``auto`` to recognise each by its columns.
+        labels: How messages name each file (default: its path), e.g. the name a web user
+            uploaded it under.
 
     Raises:
-        InputError: The file is missing, too large, not text, or has bad rows (each error
-            names the rows/ids and the fix).
+        InputError: A file is missing, too large, not text, or has bad rows (each error
+            names the rows/ids and the fix); two files share record ids.
     """
-    frame = read_table(path, what="activity table")
-    return ActivityTable.from_frame(frame, file=path, date_format=date_format)
+    paths = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
+    if not paths:
+        raise InputError("no activity files given", fix="give one or more activity files")
+    names = list(labels) if labels is not None else [str(p) for p in paths]
+    if len(names) != len(paths):
+        raise ValueError("one label per activity file")
+    if len(paths) == 1:
+        frame = read_table(paths[0], what="activity table")
+        return ActivityTable.from_frame(frame, file=names[0], date_format=date_format, fmt=fmt)
+    adapted: list[pd.DataFrame] = []
+    notes: list[str] = []
+    for p, name in zip(paths, names, strict=True):
+        raw = read_table(p, what="activity table")
+        frame, mapping = formats.adapt(raw, fmt, file=name)
+        notes.extend(_mapping_notes(mapping))
+        # validate alone (errors name this file's rows); links may point into other files
+        alone = _compile(
+            frame.drop(columns=["readmission_of"], errors="ignore"),
+            file=name,
+            date_format=date_format,
+            fmt="slam" if fmt == "auto" else fmt,  # already mapped: schema names pass
+        )
+        notes.extend(alone.notes)
+        frame = frame.assign(record_id=_id_strings(frame["record_id"]))
+        # whole numbers as text: a column another file lacks would turn them to decimals
+        # (HES dates 20160405 -> 20160405.0) when the files are combined
+        ints = [c for c in frame.columns if frame[c].dtype.kind in "iu"]
+        adapted.append(frame.astype(dict.fromkeys(ints, "string")))
+    _check_ids_across(adapted, names)
+    combined = pd.concat(adapted, ignore_index=True)
+    for column in combined.columns:  # categoricals of differing categories concat as object
+        if combined[column].dtype == object and column != "record_id":
+            combined[column] = combined[column].astype("string")
+    table = _compile(
+        combined,
+        file=" + ".join(names),
+        date_format=date_format,
+        fmt="slam",
+    )
+    return replace(table, notes=tuple(dict.fromkeys(notes)))
+
+
+def _id_strings(values: pd.Series) -> pd.Series:
+    """Record ids as text, so ids of an integer file and a text file compare alike."""
+    if values.dtype.kind == "f":
+        arr = values.to_numpy(dtype=np.float64)
+        return pd.Series(
+            [str(int(v)) if v == v else "" for v in arr], index=values.index, dtype="string"
+        )
+    return values.astype("string").str.strip()
+
+
+def _check_ids_across(frames: list[pd.DataFrame], paths: list[str]) -> None:
+    """One error when two files hold the same record id (each file's own ids are checked
+    when it is validated)."""
+    for k, frame in enumerate(frames):
+        ids = frame["record_id"]
+        for j in range(k):
+            clash = ids.isin(frames[j]["record_id"]).to_numpy(dtype=bool, na_value=False)
+            if clash.any():
+                raise InputError(
+                    f"{int(clash.sum()):,} record id(s) of {paths[k]} are also in {paths[j]}: "
+                    + summarise_items(ids[clash].tolist()[:5]),
+                    file=paths[k],
+                    location=f"column 'record_id', {_rows(clash)}",
+                    expected="record ids unique over all the files loaded together",
+                    fix="load each extract once, or make the ids distinct (e.g. prefix "
+                    "each file's ids: APC-..., OP-...)",
+                )

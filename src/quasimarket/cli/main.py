@@ -39,6 +39,7 @@ from quasimarket.cli import (
     simulate,
     stress,
     structure,
+    tariff,
 )
 from quasimarket.errors import QuasimarketError, RunError, from_os_error, from_validation_error
 
@@ -83,7 +84,19 @@ def _root(
     """Model the English NHS commissioning quasi-market."""
 
 
-for group in (structure, economy, contract, price, stress, simulate, regimes, runs, serve, demo):
+for group in (
+    structure,
+    economy,
+    contract,
+    tariff,
+    price,
+    stress,
+    simulate,
+    regimes,
+    runs,
+    serve,
+    demo,
+):
     group.register(app)
 
 

@@ -14,7 +14,10 @@ from quasimarket.cli._output import console, emit_json
 from quasimarket.errors import ConfigError
 from quasimarket.money import round_pence
 
-activity_app = typer.Typer(help="Activity data: generate synthetic activity.", no_args_is_help=True)
+activity_app = typer.Typer(
+    help="Activity data: load and check extracts, generate synthetic activity.",
+    no_args_is_help=True,
+)
 
 
 def _economy(name: str, seed: int, year: str | None) -> Any:
@@ -87,7 +90,13 @@ def _pence(value: float) -> float:
 
 def price_command(
     contract: Annotated[Path, typer.Argument(help="Contract file (TOML).")],
-    activity: Annotated[Path, typer.Argument(help="Activity file (CSV, Parquet or XLSX).")],
+    activity: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Activity file(s) (CSV, Parquet or XLSX): the schema's columns or an extract "
+            "(HES, SUS+, ECDS, SLAM; see --format). Several files are combined."
+        ),
+    ],
     tariff: Annotated[
         Path | None, typer.Option("--tariff", help="Tariff file or folder (Annex A shape).")
     ] = None,
@@ -136,6 +145,22 @@ def price_command(
             "YYYY-MM-DD, YYYYMMDD or UK day-first DD/MM/YYYY; one format per column).",
         ),
     ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Extract format of the activity files: hes-apc, hes-op, hes-ae, sus-apc, "
+            "ecds, slam or auto (recognise each file by its columns).",
+        ),
+    ] = "auto",
+    refuse_non_contract: Annotated[
+        bool,
+        typer.Option(
+            "--refuse-non-contract",
+            help="Refuse activity for commissioners not on the contract (default: price it "
+            "at the national tariff in a separate non-contract statement).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON totals and breakdown.")] = False,
     force: Annotated[
         bool,
@@ -158,7 +183,7 @@ def price_command(
     achievement_file = Path(achievement) if achievement is not None else None
     inputs: dict[str, Path | None] = {
         "contract": contract,
-        "activity": activity,
+        **{("activity" if k == 0 else f"activity {k + 1}"): p for k, p in enumerate(activity)},
         "--tariff": tariff,
         "--mff": mff,
         "--achievement": achievement_file
@@ -170,7 +195,7 @@ def price_command(
     if out is not None:  # before any work: never replace the user's own files or the inputs
         prepare_output(out, command=OUTPUT_COMMAND, force=force, inputs=inputs)
     terms = load_contract(contract)
-    table = load_activity(activity, date_format=_date_format(date_format))
+    table = load_activity(activity, date_format=_date_format(date_format), fmt=fmt)
     achieved = _achievement(achievement, terms) if achievement is not None else None
     # Any: price() takes a Performance from the payment pipeline change (issue 10)
     performed: Any = (
@@ -192,6 +217,7 @@ def price_command(
         achievement=achieved,
         avoidable_share=avoidable_share,
         performance=performed,
+        non_contract="refuse" if refuse_non_contract else "price",
     )
     items = result.explain(explain) if explain is not None else None
     if out is not None:
@@ -365,6 +391,9 @@ def generate_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``price`` and the ``activity`` group to *app*."""
+    from quasimarket.cli.activity import load_command
+
     app.command("price")(price_command)
     activity_app.command("generate")(generate_command)
+    activity_app.command("load")(load_command)
     app.add_typer(activity_app, name="activity")

@@ -42,6 +42,14 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="Folder of the public NHS files: adds the real-data economy view."),
         ] = None,
+        max_upload_mb: Annotated[
+            int,
+            typer.Option(
+                min=1,
+                max=100_000,
+                help="Limit of one pricing's uploads (activity files and tariff together), MB.",
+            ),
+        ] = 500,
     ) -> None:
         """Start the web application (built-in economy; no setup, no network)."""
         import uvicorn
@@ -66,6 +74,7 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             scheduler=scheduler,
             real_data_dir=real_data,
+            max_upload_mb=max_upload_mb,
         )
         web = create_app(config)  # refuses a non-loopback host without users
         console().print(f"quasimarket web on http://{host}:{port}/ (data in {data})")

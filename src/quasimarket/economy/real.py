@@ -330,8 +330,9 @@ def load_real_economy(path: str | Path) -> Economy:
     if apc is not None:
         tariff["apc"] = apc
         tariff_source = (
-            "APC from reference costs 2015/16 via quasimarket.tariff.reference_costs; "
-            "outpatient, A&E and top-up tables synthetic"
+            f"APC from reference costs {apc.attrs.get('financial_year', '')} (the most complete "
+            "year of the file) via quasimarket.tariff.reference_costs; outpatient, A&E and "
+            "top-up tables synthetic"
         )
 
     return Economy(

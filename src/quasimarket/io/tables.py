@@ -24,7 +24,13 @@ import pandas as pd
 from quasimarket.errors import InputError, summarise_items
 from quasimarket.io.config_files import describe_file_kind
 
-__all__ = ["MAX_INPUT_BYTES", "read_excel_sheets", "read_table", "require_columns"]
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "read_excel_sheets",
+    "read_raw_sheets",
+    "read_table",
+    "require_columns",
+]
 
 #: Input files larger than this are refused before reading (2 GiB).
 MAX_INPUT_BYTES = 2 * 1024**3
@@ -193,7 +199,7 @@ def _first_line(err: BaseException) -> str:
     return lines[0][:300] if lines else type(err).__name__
 
 
-def _read_excel(file: Path, *, what: str, sheet_name: Any) -> Any:
+def _read_excel(file: Path, *, what: str, sheet_name: Any, header: int | None = 0) -> Any:
     """``pd.read_excel`` with every failure caused by the file's bytes as an InputError.
 
     A workbook is a zip of XML parts, and a broken one fails deep inside zipfile, zlib,
@@ -206,7 +212,7 @@ def _read_excel(file: Path, *, what: str, sheet_name: Any) -> Any:
             f"file is not an Excel workbook (the {what})", file=file, fix="save as .xlsx"
         )
     try:
-        return pd.read_excel(file, sheet_name=sheet_name)
+        return pd.read_excel(file, sheet_name=sheet_name, header=header)
     except (ImportError, MemoryError):
         raise
     except OSError as err:
@@ -251,6 +257,54 @@ def read_excel_sheets(
     _check_file(file, max_bytes=max_bytes)
     sheets: dict[str, pd.DataFrame] = _read_excel(file, what=what, sheet_name=None)
     return {str(name): frame for name, frame in sheets.items()}
+
+
+def read_raw_sheets(
+    path: str | Path, *, what: str = "table", max_bytes: int = MAX_INPUT_BYTES
+) -> dict[str, pd.DataFrame]:
+    """Every sheet of a workbook, or the one table of a CSV, as cells with no header row.
+
+    For files whose header row is not the first (published workbooks have title rows above
+    it): the caller finds the header. Cells are read as written (CSV: all text; XLSX: numbers
+    and text); the frames have a plain 0-based row index. A CSV is one sheet named ``""``.
+
+    Raises:
+        InputError: the checks of :func:`read_table` (missing, not a regular file, too large,
+            not text or not a workbook, not UTF-8, broken).
+    """
+    file = Path(path)
+    if _check_file(file, max_bytes=max_bytes) == 0:
+        raise InputError(
+            f"file is empty (0 bytes), expected the {what}",
+            file=file,
+            fix="check the path; the file may not have been saved or copied in full",
+        )
+    suffix = file.suffix.lower()
+    if suffix in _EXCEL_SUFFIXES:
+        sheets: dict[str, pd.DataFrame] = _read_excel(file, what=what, sheet_name=None, header=None)
+        return {str(name): frame for name, frame in sheets.items()}
+    if suffix not in _TEXT_SUFFIXES and suffix != "":
+        raise InputError(
+            f"unsupported file type '{suffix}' for the {what}",
+            file=file,
+            expected=".csv or .xlsx",
+            fix="convert the file to CSV or XLSX",
+        )
+    _check_text(file)
+    sep = "\t" if suffix == ".tsv" else ","
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle, delimiter=sep))
+    except UnicodeDecodeError:
+        raise _encoding_error(file) from None
+    except csv.Error as err:
+        raise _csv_error(file, what, err) from None
+    except PermissionError as err:
+        raise _unreadable(file, err) from None
+    width = max((len(row) for row in rows), default=0)
+    # ragged rows (a title row of one cell above a wide header) are padded, not refused
+    grid = [row + [""] * (width - len(row)) for row in rows]
+    return {"": pd.DataFrame(grid, dtype=object)}
 
 
 def read_table(

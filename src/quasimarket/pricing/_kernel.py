@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from quasimarket._types import FloatArray
+from quasimarket.validation.dates import NO_DAY as _NO_DAY  # a record without dates
 
 __all__ = [
     "BLOCK",
@@ -98,7 +99,7 @@ def _readmission_batch(
             & (not cross_border[i])
             & (not cross_border[x])
         )
-        if window >= 0:
+        if window >= 0 and day[i] != _NO_DAY and day[x] != _NO_DAY:  # else: the link's 30 days
             ok = ok & ((day[i] - los[i]) - day[x] <= window)
         cand_ok[c] = ok
     for c in range(nc):

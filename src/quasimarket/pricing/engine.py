@@ -38,8 +38,10 @@ from quasimarket.pricing.cells import (
     cell_parts,
     record_cells,
 )
+from quasimarket.pricing.non_contract import non_contract_rows, non_contract_terms
 from quasimarket.pricing.tariff_prices import lookup_tariff
 from quasimarket.tariff.table import TariffTable
+from quasimarket.validation.dates import NO_DAY
 from quasimarket.vocabulary import POD_CODES
 
 if TYPE_CHECKING:
@@ -93,6 +95,7 @@ def price(
     avoidable_share: float | None = None,
     performance: Mapping[str, Mapping[str, float]] | None = None,
     per_record: bool = False,
+    non_contract: str = "price",
 ) -> PricingResult:
     """Price *activity* under *contract* at *tariff*: per-record and per-line-month money.
 
@@ -110,6 +113,10 @@ def price(
         per_record: Price record by record, keeping every per-record array (the default
             prices cells of records and builds per-record money only when asked for; the
             money is the same). Contracts with a local variation always price per record.
+        non_contract: What to do with the contract providers' records for commissioners
+            the contract does not name: ``"price"`` them at the national tariff in a separate
+            statement (:attr:`PricingResult.non_contract`, by commissioner), or ``"refuse"``
+            them (an error).
 
     Returns:
         :class:`PricingResult`.
@@ -126,6 +133,23 @@ def price(
         if isinstance(activity, ActivityTable)
         else ActivityTable.from_frame(activity, file="activity table")
     )
+    if non_contract not in ("price", "refuse"):
+        raise ConfigError(
+            f"non_contract must be 'price' or 'refuse', got {non_contract!r}",
+            expected="'price' (at tariff, in a separate statement) or 'refuse'",
+        )
+    outside = non_contract_rows(contract, table) if non_contract == "price" else None
+    nca_result: PricingResult | None = None
+    if outside is not None and outside.any():
+        nca_table = table.take(outside)
+        table = table.take(~outside)
+        nca_result = price(
+            non_contract_terms(contract, nca_table),
+            nca_table,
+            tariff,
+            per_record=per_record,
+            non_contract="refuse",
+        )
     _check_year(contract, table)
     lines = contract.lines
     setup = _line_setup(contract, table, tariff)
@@ -153,6 +177,31 @@ def price(
     work = _units(setup, table, cells, per_record)
     if note := _mff_note(contract, table, tariff):
         work.notes.append(note)
+    if nca_result is not None:
+        nca = nca_result.activity
+        work.notes.append(
+            f"{len(nca):,} record(s) for commissioners not on the contract ("
+            + summarise_items(nca.commissioners[c] for c in np.unique(nca.commissioner))
+            + ") priced at the national tariff as non-contract activity, in a separate "
+            f"statement: £{nca_result.totals()['formal_gbp']:,.2f} (non_contract_statement.csv)"
+        )
+    if setup.readm_line.any():
+        work.notes.extend(table.readmission_notes)
+    if setup.readm_line.any() and not table.readmission_basis:
+        work.notes.append(
+            f"the activity ({table.source}) has neither patient_id nor readmission_of: no "
+            "emergency readmission can be found, so the readmissions rule deducts £0; give "
+            "patient_id with admission and discharge dates, or readmission_of"
+        )
+    if setup.window >= 0:
+        linked = np.flatnonzero(table.readmission_of >= 0)
+        index = table.readmission_of[linked]
+        if n_undated := int(((table.day[linked] == NO_DAY) | (table.day[index] == NO_DAY)).sum()):
+            work.notes.append(
+                f"{n_undated:,} readmission link(s) of {table.source} have no dates to measure "
+                f"the contract's {setup.window}-day window: they keep the link's own "
+                f"{schema.READMISSION_WINDOW_DAYS}-day window"
+            )
     _unit_prices(contract, setup, cells, work)
     _local_variations(contract, table, work)
     result = pipeline.run(
@@ -191,6 +240,7 @@ def price(
         notes=(*table.notes, *(tariff.notes if tariff is not None else ()), *work.notes),
         subcontracts=result.subcontracts,
         alliance=result.alliance,
+        non_contract=nca_result,
     )
 
 
@@ -587,8 +637,6 @@ def _line_setup(contract: Contract, table: ActivityTable, tariff: TariffTable | 
         rule: Any = lines[int(with_rule)].adjustments_of("readmissions")[0]
         if rule.window_days is not None and rule.window_days < schema.READMISSION_WINDOW_DAYS:
             window = int(rule.window_days)
-    if window >= 0 and not (table.day != np.iinfo(np.int32).min).all():
-        window = -1  # no dates to measure a shorter window: the link's own 30 days
     return LineSetup(
         n_lines=n_lines,
         lut=lut,
@@ -748,9 +796,11 @@ def readmission_rows(table: ActivityTable, *, window_days: int | None = None) ->
         & ~table.cross_border[rows]
         & ~table.cross_border[index]
     )
-    if window_days is not None and (table.day != np.iinfo(np.int32).min).all():
-        # a shorter window than the link's 30 days (e.g. the 14-day rule of 2010/11)
+    if window_days is not None:
+        # a shorter window than the link's 30 days (e.g. the 14-day rule of 2010/11),
+        # measured where both spells have dates (pricing notes the others)
+        dated = (table.day[rows] != NO_DAY) & (table.day[index] != NO_DAY)
         admission = table.day[rows].astype(np.int64) - table.los_days[rows]
-        ok &= (admission - table.day[index].astype(np.int64)) <= window_days
+        ok &= ~dated | ((admission - table.day[index].astype(np.int64)) <= window_days)
     result: IntArray = rows[ok]
     return result

@@ -76,6 +76,9 @@ class PricingResult:
         notes: Assumptions made while pricing (e.g. CQUIN achievement assumed).
         subcontracts: £ each lead provider passes to each subcontractor, by subcontract id.
         alliance: £ net position of each alliance partner (gain/loss share), if any.
+        non_contract: The providers' activity for commissioners not on the contract, priced
+            at the national tariff under generated terms (one line per commissioner and kind
+            of activity), if there was any.
     """
 
     contract: Contract
@@ -87,6 +90,7 @@ class PricingResult:
     notes: tuple[str, ...]
     subcontracts: dict[str, Any] = field(default_factory=dict)
     alliance: Any = None
+    non_contract: PricingResult | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- columns -------------------------------------------------------------------------

@@ -16,64 +16,233 @@ Mapping (reference-cost ``type`` -> Annex A column):
   long-stay payment;
 * trim points from ``hrg_trimpoints.csv`` (``Episode.Trimpoint``, one per HRG, used for both
   elective and non-elective; HRGs without one have no trim point).
+
+Which year (docs/tariffs.md): the file's ``Year`` N is read as the financial year *ending* in N,
+(N-1)/N, so ``Year`` 2016 is reference costs 2015/16 [K: the Year 2016 rows are in HRG4+, whose
+codes match the 2017/18 grouper's trim point file, and HRG4+ was first used for the 2015/16
+collection]. With no year given, the most complete year of the file is used (the most HRGs with
+an elective, day-case or non-elective cost), and a note says which.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from quasimarket.errors import InputError
+from quasimarket.errors import ConfigError, InputError
+from quasimarket.financial_year import FinancialYear
 from quasimarket.io.tables import read_table
 from quasimarket.tariff import annex_a as aa
 
-__all__ = ["REFERENCE_COST_COLUMNS", "TRIMPOINT_COLUMNS", "annex_a_from_reference_costs"]
+__all__ = [
+    "REFERENCE_COST_COLUMNS",
+    "TRIMPOINT_COLUMNS",
+    "ReferenceCostTariff",
+    "annex_a_from_reference_costs",
+    "build_reference_cost_tariff",
+    "financial_year_of",
+]
 
 REFERENCE_COST_COLUMNS = ("sushrg", "description", "cost", "type", "Year", "Excess_unit_cost")
 TRIMPOINT_COLUMNS = ("sushrg", "Episode.Trimpoint")
 _FILES = ("reference_costs_2010_2016.csv", "hrg_trimpoints.csv")
 #: ``Episode.Trimpoint`` value meaning "no trim point" in the grouper's trim point file.
 NO_TRIM_SENTINEL = 32000
+#: The cost types that make an HRG a row of the table (one of them must have a cost).
+_PRICED_TYPES = ("Elective", "Day_case", "Non_Elective_LS")
 
 
-def annex_a_from_reference_costs(
+def financial_year_of(year: int) -> FinancialYear:
+    """The financial year of the reference-cost file's ``Year`` value: the one ending in it."""
+    return FinancialYear(year - 1)
+
+
+@dataclass(frozen=True)
+class ReferenceCostTariff:
+    """An APC table built from reference costs, and which year it is.
+
+    Attributes:
+        frame: One row per HRG, columns ``annex_a.APC_COLUMNS``.
+        year: The file's ``Year`` value used.
+        financial_year: The financial year of those costs (``Year`` - 1 to ``Year``).
+        hrgs_by_year: HRGs with an elective, day-case or non-elective cost, by ``Year``.
+        chosen_by_default: No year was asked for: the most complete one was used.
+        notes: What was chosen or assumed, to show the user.
+    """
+
+    frame: pd.DataFrame
+    year: int
+    financial_year: FinancialYear
+    hrgs_by_year: dict[int, int]
+    chosen_by_default: bool
+    notes: tuple[str, ...]
+
+
+def _file_year(year: int | str | FinancialYear, *, file: Path) -> int:
+    """The file's ``Year`` value for *year*: an int or ``"2016"`` is that value; a financial
+    year (``"2015/16"``, ``"2015-16"``, a :class:`FinancialYear`) is the ``Year`` it ends in."""
+    if isinstance(year, FinancialYear):
+        return year.start + 1
+    if isinstance(year, int):
+        return year
+    text = str(year).strip()
+    if re.fullmatch(r"\d{4}", text):
+        return int(text)
+    try:
+        return FinancialYear.parse(text).start + 1
+    except ConfigError:
+        raise InputError(
+            f"'{year}' is not a reference-cost year",
+            file=file,
+            location="--year",
+            expected="a financial year such as 2015/16, or the file's Year value such as 2016 "
+            "(Year 2016 = 2015/16)",
+            fix="give --year as YYYY/YY, e.g. 2015/16",
+        ) from None
+
+
+def _years_text(counts: dict[int, int]) -> str:
+    return ", ".join(f"{y} ({financial_year_of(y)}): {n:,}" for y, n in sorted(counts.items()))
+
+
+def build_reference_cost_tariff(
     reference_costs_csv: str | Path,
     trimpoints_csv: str | Path | None = None,
     *,
-    year: int = 2015,
-) -> pd.DataFrame:
+    year: int | str | FinancialYear | None = None,
+) -> ReferenceCostTariff:
     """Build an APC table (``annex_a.APC_COLUMNS``) from reference costs and trim points.
 
     Args:
         reference_costs_csv: ``reference_costs_2010_2016.csv``, or the folder holding it and
             ``hrg_trimpoints.csv``.
         trimpoints_csv: ``hrg_trimpoints.csv`` (default: beside the reference costs).
-        year: The ``Year`` of reference costs to use (2010-2016 in the public file).
+        year: Which costs: the file's ``Year`` value (int, or text such as ``"2016"``), or a
+            financial year (``"2015/16"``, = ``Year`` 2016). Default: the most complete year of
+            the file (most HRGs with a cost; the latest if tied), said in the notes.
 
     Returns:
-        One row per HRG that has an elective, day-case or non-elective cost that year.
+        The table (one row per HRG that has an elective, day-case or non-elective cost that
+        year), the year used and notes.
 
     Raises:
-        InputError: Missing file/columns, or no rows for *year*.
+        InputError: Missing file/columns, a *year* that is not a year, or no rows for it.
     """
     ref = Path(reference_costs_csv)
     if ref.is_dir():
         trimpoints_csv = trimpoints_csv or ref / _FILES[1]
         ref = ref / _FILES[0]
     trim_path = Path(trimpoints_csv) if trimpoints_csv else ref.parent / _FILES[1]
-    costs = read_table(ref, required=REFERENCE_COST_COLUMNS, what="reference costs table")
+    asked = None if year is None else _file_year(year, file=ref)
+    all_costs = read_table(ref, required=REFERENCE_COST_COLUMNS, what="reference costs table")
     trims = read_table(trim_path, required=TRIMPOINT_COLUMNS, what="trim point table")
-    costs = costs[costs["Year"] == year]
-    if costs.empty:
+    years = pd.to_numeric(all_costs["Year"], errors="coerce")
+    if years.isna().any():
+        rows = np.flatnonzero(years.isna().to_numpy()) + 2
         raise InputError(
-            f"no reference costs for year {year}",
+            "the reference costs table has Year values that are not years",
+            file=ref,
+            location="column 'Year', rows " + ", ".join(str(r) for r in rows[:5]),
+            expected="a year such as 2016 in every row",
+            fix="correct or delete those rows",
+        )
+    all_costs = all_costs.assign(Year=years.astype(int))
+    priced = all_costs[all_costs["type"].isin(_PRICED_TYPES) & all_costs["cost"].notna()]
+    per_year = priced.groupby("Year")["sushrg"].nunique()
+    counts = {
+        int(y): int(n) for y, n in zip(per_year.index.tolist(), per_year.tolist(), strict=True)
+    }
+    if not counts:
+        raise InputError(
+            "the reference costs table has no elective, day-case or non-elective costs",
+            file=ref,
+            location="column 'type'",
+            expected="rows of type " + ", ".join(_PRICED_TYPES),
+            fix="give the national schedule of reference costs (one row per HRG and type)",
+        )
+    most = max(counts, key=lambda y: (counts[y], y))
+    chosen = most if asked is None else asked
+    costs = all_costs[all_costs["Year"] == chosen]
+    if chosen not in counts:
+        raise InputError(
+            f"no reference costs for Year {chosen} (financial year {financial_year_of(chosen)})",
             file=ref,
             location="column 'Year'",
-            expected="one of the years in the file",
-            fix="pass --year with a year the file has",
+            expected="one of the years in the file, by Year (financial year): HRGs "
+            + _years_text(counts),
+            fix=f"pass --year with one of those, e.g. {financial_year_of(most)} (the most "
+            "complete)",
         )
+    fy = financial_year_of(chosen)
+    notes = []
+    if asked is None:
+        notes.append(
+            f"reference costs of Year {chosen} (financial year {fy}) used: the most complete "
+            f"year in the file, {counts[chosen]:,} HRGs with a cost (all years: "
+            f"{_years_text(counts)}); choose another with --year"
+        )
+    else:
+        notes.append(
+            f"reference costs of Year {chosen} (financial year {fy}) used, as asked: "
+            f"{counts[chosen]:,} HRGs with a cost"
+            + (
+                f"; the most complete year is {most} ({financial_year_of(most)}), "
+                f"{counts[most]:,} HRGs"
+                if most != chosen
+                else ""
+            )
+        )
+    notes.append(
+        "prices are national average unit costs, not a published tariff; no outpatient "
+        "procedure or combined day case/elective prices, no MFF table (every provider 1.000)"
+    )
+    frame = _apc_frame(costs, trims)
+    return ReferenceCostTariff(
+        frame=frame,
+        year=chosen,
+        financial_year=fy,
+        hrgs_by_year=counts,
+        chosen_by_default=asked is None,
+        notes=tuple(notes),
+    )
+
+
+def annex_a_from_reference_costs(
+    reference_costs_csv: str | Path,
+    trimpoints_csv: str | Path | None = None,
+    *,
+    year: int | str | FinancialYear | None = None,
+) -> pd.DataFrame:
+    """The APC table of :func:`build_reference_cost_tariff` (its notes in ``frame.attrs``).
+
+    Args:
+        reference_costs_csv: ``reference_costs_2010_2016.csv``, or the folder holding it and
+            ``hrg_trimpoints.csv``.
+        trimpoints_csv: ``hrg_trimpoints.csv`` (default: beside the reference costs).
+        year: The file's ``Year`` value, or a financial year such as ``"2015/16"``; default
+            the most complete year of the file.
+
+    Returns:
+        One row per HRG that has an elective, day-case or non-elective cost that year;
+        ``frame.attrs["notes"]`` says which year was used.
+
+    Raises:
+        InputError: Missing file/columns, or no rows for *year*.
+    """
+    built = build_reference_cost_tariff(reference_costs_csv, trimpoints_csv, year=year)
+    frame = built.frame
+    frame.attrs["notes"] = list(built.notes)
+    frame.attrs["year"] = built.year
+    frame.attrs["financial_year"] = str(built.financial_year)
+    return frame
+
+
+def _apc_frame(costs: pd.DataFrame, trims: pd.DataFrame) -> pd.DataFrame:
+    """One Annex A APC row per HRG from one year's reference costs."""
     wide = costs.pivot_table(index="sushrg", columns="type", values="cost", aggfunc="mean")
     excess = costs.pivot_table(
         index="sushrg", columns="type", values="Excess_unit_cost", aggfunc="mean"

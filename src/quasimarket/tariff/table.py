@@ -9,7 +9,7 @@ synthetic catalogue, or from CSV/XLSX files via :func:`quasimarket.tariff.load_t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,14 +22,21 @@ from quasimarket._types import FloatArray
 from quasimarket.errors import InputError, summarise_items
 from quasimarket.io.tables import require_columns
 from quasimarket.tariff import annex_a as aa
-from quasimarket.validation.bounds import Bound, check_bound
+from quasimarket.validation.bounds import Bound, check_bound, rows_text
 from quasimarket.validation.schema import APC_TARIFF_BOUNDS, MFF_BOUNDS, OTHER_TARIFF_BOUNDS
 from quasimarket.vocabulary import POD_CODES
 
 if TYPE_CHECKING:
     from quasimarket.economy.model import Economy
 
-__all__ = ["AE_TYPE_3_4_COLUMN", "N_PRICE_COLUMNS", "TFC_PREFIX", "TariffTable"]
+__all__ = [
+    "AE_TYPE_3_4_COLUMN",
+    "NO_PRICE_MARKERS",
+    "N_PRICE_COLUMNS",
+    "TFC_PREFIX",
+    "RowNumbers",
+    "TariffTable",
+]
 
 
 #: Price-matrix column holding the A&E price for type 3/4 departments (columns 0-9 are pods).
@@ -44,13 +51,36 @@ TFC_PREFIX = "TFC "
 DEFAULT_MFF = 1.0
 
 
-def _fraction(values: pd.Series, *, column: str, file: str | None) -> FloatArray:
+#: Cell texts that mean "no price" (published workbooks write a dash), compared after £, commas
+#: and spaces are removed and case is folded.
+NO_PRICE_MARKERS = frozenset({"", "-", "–", "—", "--", "n/a", "na", "none", "nil"})
+
+#: File row number of each row of a table (a header on row 1 gives 2, 3, ...).
+RowNumbers = npt.NDArray[np.int64]
+
+
+def _file_rows(positions: npt.NDArray[np.intp], file_rows: RowNumbers | None) -> list[int]:
+    """File row numbers of 0-based *positions* (header on row 1 unless *file_rows* says)."""
+    if file_rows is None:
+        return [int(p) + 2 for p in positions]
+    return [int(file_rows[p]) for p in positions]
+
+
+def _rows_renderer(file_rows: RowNumbers | None) -> Callable[[npt.NDArray[np.bool_]], str]:
+    if file_rows is None:
+        return rows_text
+    return lambda mask: "rows " + summarise_items(_file_rows(np.flatnonzero(mask), file_rows))
+
+
+def _fraction(
+    values: pd.Series, *, column: str, file: str | None, file_rows: RowNumbers | None = None
+) -> FloatArray:
     """A percentage column as fractions: values above 1.5 are read as percentage points.
 
     Annex A workbooks store these as Excel percentages (0.46) but CSV exports often carry 46;
     both are accepted (a real RSSE or top-up share above 150% does not exist).
     """
-    arr = _numeric(values, column=column, file=file)
+    arr = _numeric(values, column=column, file=file, file_rows=file_rows)
     finite = arr[np.isfinite(arr)]
     if finite.size and finite.max() > 1.5:
         arr = arr / 100.0
@@ -62,12 +92,14 @@ def _numeric(
     *,
     column: str,
     file: str | None,
-    expected: str = "a number in £ or days (blank = no price)",
+    expected: str = "a number in £ or days (blank or '-' = no price)",
+    file_rows: RowNumbers | None = None,
 ) -> FloatArray:
-    """A price/trim column as float64 (blank = NaN); non-numbers are one clear error."""
+    """A price/trim column as float64 (blank or a no-price marker = NaN); other text is one
+    clear error naming the column and the file rows."""
     if not pd.api.types.is_numeric_dtype(values.dtype) or values.dtype == bool:
         cleaned = values.astype("string").str.replace(r"[£,\s]", "", regex=True)
-        cleaned = cleaned.replace({"": pd.NA, "-": pd.NA})
+        cleaned = cleaned.mask(cleaned.str.casefold().isin(NO_PRICE_MARKERS), pd.NA)
         parsed = pd.to_numeric(cleaned, errors="coerce")
         bad = parsed.isna() & cleaned.notna()
         if bad.any():
@@ -76,7 +108,7 @@ def _numeric(
                 f"column {column!r} has values that are not numbers: "
                 + summarise_items(repr(v) for v in values.iloc[rows]),
                 file=file,
-                location=f"column {column!r}, rows " + summarise_items(r + 2 for r in rows),
+                location=f"column {column!r}, rows " + summarise_items(_file_rows(rows, file_rows)),
                 expected=expected,
                 fix="correct or blank out those cells",
             )
@@ -92,12 +124,19 @@ def _checked(
     file: str | None,
     notes: list[str],
     shown: pd.Series | None = None,
+    file_rows: RowNumbers | None = None,
 ) -> FloatArray:
     """*values* of *column* checked against the validation layer's *bound* (blank allowed).
 
     *shown* is the column as written, so an error quotes the user's 300, not the 3.0 read.
     """
-    note = check_bound(values, replace(bound, column=column), file=file, shown=shown)
+    note = check_bound(
+        values,
+        replace(bound, column=column),
+        file=file,
+        shown=shown,
+        rows=_rows_renderer(file_rows),
+    )
     if note:
         notes.append(note)
     return values
@@ -108,11 +147,18 @@ def _flag(values: pd.Series) -> npt.NDArray[np.bool_]:
     return text.isin(["yes", "y", "true", "1", "1.0", "applicable"]).to_numpy()
 
 
-def _codes(frame: pd.DataFrame, column: str, *, file: str | None, what: str) -> list[str]:
+def _codes(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    file: str | None,
+    what: str,
+    file_rows: RowNumbers | None = None,
+) -> list[str]:
     codes = frame[column].astype("string").str.strip()
     blank = codes.isna() | (codes == "")
     if blank.any():
-        rows = np.flatnonzero(blank.to_numpy()) + 2
+        rows = _file_rows(np.flatnonzero(blank.to_numpy()), file_rows)
         raise InputError(
             f"the {what} has blank codes in {column!r}",
             file=file,
@@ -122,7 +168,7 @@ def _codes(frame: pd.DataFrame, column: str, *, file: str | None, what: str) -> 
         )
     dup = codes.duplicated(keep=False)
     if dup.any():
-        rows = np.flatnonzero(dup.to_numpy()) + 2
+        rows = _file_rows(np.flatnonzero(dup.to_numpy()), file_rows)
         raise InputError(
             f"the {what} has duplicate codes: " + summarise_items(sorted(set(codes[dup].tolist()))),
             file=file,
@@ -188,6 +234,7 @@ class TariffTable:
         top_up: pd.DataFrame | None = None,
         source: str = "tariff",
         files: Mapping[str, str] | None = None,
+        file_rows: Mapping[str, RowNumbers] | None = None,
     ) -> TariffTable:
         """Compile Annex A DataFrames (columns from :mod:`quasimarket.tariff.annex_a`).
 
@@ -199,24 +246,37 @@ class TariffTable:
             top_up: One row per specialised top-up category (``TOP_UP_COLUMNS``).
             source: Description for statements.
             files: File name per table key (``"apc"``, ...) for error messages.
+            file_rows: Per table key, the file row number of each frame row, for error
+                messages (default: header on row 1, so the first row is row 2).
 
         Raises:
             InputError: Missing columns, duplicate or blank codes, non-numeric prices, or an
                 HRG's top-up category missing from the top-up table.
         """
         files = dict(files or {})
+        rows_of = dict(file_rows or {})
         notes: list[str] = []
         f_apc = files.get("apc")
+        r_apc = rows_of.get("apc")
         require_columns(apc, aa.APC_COLUMNS, file=f_apc, what="APC tariff table")
-        apc_codes = _codes(apc, aa.HRG_CODE, file=f_apc, what="APC tariff table")
+        apc_codes = _codes(apc, aa.HRG_CODE, file=f_apc, what="APC tariff table", file_rows=r_apc)
         n_apc = len(apc_codes)
 
         def num(col: str, kind: str = "price") -> FloatArray:
-            values = _numeric(apc[col], column=col, file=f_apc)
-            return _checked(values, APC_TARIFF_BOUNDS[kind], column=col, file=f_apc, notes=notes)
+            values = _numeric(apc[col], column=col, file=f_apc, file_rows=r_apc)
+            return _checked(
+                values,
+                APC_TARIFF_BOUNDS[kind],
+                column=col,
+                file=f_apc,
+                notes=notes,
+                file_rows=r_apc,
+            )
 
-        def share(frame: pd.DataFrame, col: str, file: str | None) -> FloatArray:
-            values = _fraction(frame[col], column=col, file=file)
+        def share(
+            frame: pd.DataFrame, col: str, file: str | None, rows: RowNumbers | None
+        ) -> FloatArray:
+            values = _fraction(frame[col], column=col, file=file, file_rows=rows)
             return _checked(
                 values,
                 APC_TARIFF_BOUNDS["share"],
@@ -224,13 +284,14 @@ class TariffTable:
                 file=file,
                 notes=notes,
                 shown=frame[col],
+                file_rows=rows,
             )
 
         combined = num(aa.COMBINED_DC_EL)
         day_case = np.where(np.isnan(combined), num(aa.DAY_CASE), combined)
         elective = np.where(np.isnan(combined), num(aa.ELECTIVE), combined)
         nel = num(aa.NON_ELECTIVE)
-        rsse_pct = share(apc, aa.RSSE_PERCENT, f_apc)
+        rsse_pct = share(apc, aa.RSSE_PERCENT, f_apc, r_apc)
         rsse_price = num(aa.RSSE_PRICE)
         rsse_price = np.where(np.isnan(rsse_price), rsse_pct * nel, rsse_price)
         rsse_app = _flag(apc[aa.RSSE_APPLICABLE]) & ~np.isnan(rsse_price)
@@ -241,9 +302,16 @@ class TariffTable:
             pct_by_cat: dict[str, float] = {}
             if top_up is not None and len(top_up):
                 f_top = files.get("top_up")
+                r_top = rows_of.get("top_up")
                 require_columns(top_up, aa.TOP_UP_COLUMNS, file=f_top, what="top-up table")
-                keys = _codes(top_up, aa.TOP_UP_CATEGORY_CODE, file=f_top, what="top-up table")
-                pcts = share(top_up, aa.TOP_UP_PERCENT, f_top)
+                keys = _codes(
+                    top_up,
+                    aa.TOP_UP_CATEGORY_CODE,
+                    file=f_top,
+                    what="top-up table",
+                    file_rows=r_top,
+                )
+                pcts = share(top_up, aa.TOP_UP_PERCENT, f_top, r_top)
                 pct_by_cat = dict(zip(keys, pcts.tolist(), strict=True))
             used = cats[cats != ""]
             unknown = sorted(set(used.tolist()) - set(pct_by_cat))
@@ -273,16 +341,20 @@ class TariffTable:
 
         if ae is not None and len(ae):
             f_ae = files.get("ae")
+            r_ae = rows_of.get("ae")
             require_columns(ae, aa.AE_COLUMNS, file=f_ae, what="A&E tariff table")
-            ae_codes = _codes(ae, aa.AE_HRG_CODE, file=f_ae, what="A&E tariff table")
+            ae_codes = _codes(
+                ae, aa.AE_HRG_CODE, file=f_ae, what="A&E tariff table", file_rows=r_ae
+            )
             price = OTHER_TARIFF_BOUNDS["price"]
             p12, p34 = (
                 _checked(
-                    _numeric(ae[col], column=col, file=f_ae),
+                    _numeric(ae[col], column=col, file=f_ae, file_rows=r_ae),
                     price,
                     column=col,
                     file=f_ae,
                     notes=notes,
+                    file_rows=r_ae,
                 )
                 for col in (aa.AE_TYPE_1_2, aa.AE_TYPE_3_4)
             )
@@ -305,16 +377,20 @@ class TariffTable:
 
         if outpatient is not None and len(outpatient):
             f_op = files.get("outpatient")
+            r_op = rows_of.get("outpatient")
             require_columns(outpatient, aa.OUTPATIENT_COLUMNS, file=f_op, what="outpatient table")
-            tfcs = _codes(outpatient, aa.TFC_CODE, file=f_op, what="outpatient tariff table")
+            tfcs = _codes(
+                outpatient, aa.TFC_CODE, file=f_op, what="outpatient tariff table", file_rows=r_op
+            )
             block = np.full((len(tfcs), N_PRICE_COLUMNS), np.nan)
             for col, pod in ((aa.OP_FIRST, "op_first"), (aa.OP_FOLLOW_UP, "op_follow_up")):
                 block[:, POD_CODES[pod]] = _checked(
-                    _numeric(outpatient[col], column=col, file=f_op),
+                    _numeric(outpatient[col], column=col, file=f_op, file_rows=r_op),
                     OTHER_TARIFF_BOUNDS["price"],
                     column=col,
                     file=f_op,
                     notes=notes,
+                    file_rows=r_op,
                 )
             blocks.append(block)
             codes += [TFC_PREFIX + _tfc(c) for c in tfcs]
@@ -328,9 +404,12 @@ class TariffTable:
         mff_index = np.zeros(0)
         if mff is not None and len(mff):
             f_mff = files.get("mff")
+            r_mff = rows_of.get("mff")
             require_columns(mff, (aa.MFF_ORG_CODE, aa.MFF_INDEX), file=f_mff, what="MFF table")
-            mff_codes = tuple(_codes(mff, aa.MFF_ORG_CODE, file=f_mff, what="MFF table"))
-            mff_index = _mff_index(mff, file=f_mff, notes=notes)
+            mff_codes = tuple(
+                _codes(mff, aa.MFF_ORG_CODE, file=f_mff, what="MFF table", file_rows=r_mff)
+            )
+            mff_index = _mff_index(mff, file=f_mff, notes=notes, file_rows=r_mff)
 
         el = pad(el_trim[0], np.inf)
         nl = pad(nel_trim[0], np.inf)
@@ -386,12 +465,26 @@ class TariffTable:
         table = dict(zip(self.mff_providers, self.mff_index.tolist(), strict=True))
         return np.array([table.get(str(p), DEFAULT_MFF) for p in providers], dtype=np.float64)
 
-    def with_mff(self, mff: pd.DataFrame, *, file: str | None = None) -> TariffTable:
-        """A copy with the MFF table replaced (``MFF_COLUMNS``)."""
+    def with_mff(
+        self,
+        mff: pd.DataFrame,
+        *,
+        file: str | None = None,
+        file_rows: RowNumbers | None = None,
+    ) -> TariffTable:
+        """A copy with the MFF table replaced (``MFF_COLUMNS``).
+
+        *file_rows* (file row of each row, for errors) defaults to ``mff.attrs["file_rows"]``,
+        which :func:`~quasimarket.tariff.load_mff` sets when the header is below title rows.
+        """
+        if file_rows is None and "file_rows" in mff.attrs:
+            file_rows = np.asarray(mff.attrs["file_rows"], dtype=np.int64)
         require_columns(mff, (aa.MFF_ORG_CODE, aa.MFF_INDEX), file=file, what="MFF table")
-        codes = tuple(_codes(mff, aa.MFF_ORG_CODE, file=file, what="MFF table"))
+        codes = tuple(
+            _codes(mff, aa.MFF_ORG_CODE, file=file, what="MFF table", file_rows=file_rows)
+        )
         notes = [n for n in self.notes if not n.startswith(_MFF_NOTE)]
-        index = _mff_index(mff, file=file, notes=notes)
+        index = _mff_index(mff, file=file, notes=notes, file_rows=file_rows)
         return TariffTable(
             codes=self.codes,
             names=self.names,
@@ -425,16 +518,23 @@ class TariffTable:
 _MFF_NOTE = "MFF:"
 
 
-def _mff_index(mff: pd.DataFrame, *, file: str | None, notes: list[str]) -> FloatArray:
+def _mff_index(
+    mff: pd.DataFrame, *, file: str | None, notes: list[str], file_rows: RowNumbers | None = None
+) -> FloatArray:
     """The MFF payment index column, checked (0.5-2; blank refused)."""
     values = _numeric(
         mff[aa.MFF_INDEX],
         column=aa.MFF_INDEX,
         file=file,
         expected="an index such as 0.965 (1.000 = national average)",
+        file_rows=file_rows,
     )
     note = check_bound(
-        values, replace(MFF_BOUNDS["index"], column=aa.MFF_INDEX), file=file, blank_ok=False
+        values,
+        replace(MFF_BOUNDS["index"], column=aa.MFF_INDEX),
+        file=file,
+        blank_ok=False,
+        rows=_rows_renderer(file_rows),
     )
     if note:
         notes.append(f"{_MFF_NOTE} {note}")

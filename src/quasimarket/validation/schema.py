@@ -59,6 +59,17 @@ ACTIVITY_BOUNDS: dict[str, Bound] = {
         why="month of the financial year, 1 = April, 12 = March",
         fix="give the month of the financial year, 1 (April) to 12 (March)",
     ),
+    "count": Bound(
+        "activity",
+        "count",
+        "units",
+        refuse_below=1,
+        refuse_above=10_000_000,
+        whole=True,
+        why="units of the line's currency a row stands for (a SLAM 'Activity' column); a row "
+        "of zero or fewer units, or a part unit, is an extract error",
+        fix="give whole numbers of 1 or more, or drop rows of no activity",
+    ),
     "ae_dept_type": Bound(
         "activity",
         "ae_dept_type",

@@ -18,7 +18,7 @@ from quasimarket import __version__
 from quasimarket.errors import QuasimarketError
 from quasimarket.web import views
 from quasimarket.web.auth import load_users
-from quasimarket.web.config import MAX_ACTIVITY_BYTES, WebConfig
+from quasimarket.web.config import WebConfig
 from quasimarket.web.deps import TEMPLATES, CsrfError, LoginRequiredError, WebState, render
 from quasimarket.web.jobs import JobManager
 from quasimarket.web.storage import NotFoundError
@@ -41,7 +41,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-_BODY_LIMIT = MAX_ACTIVITY_BYTES + 1024 * 1024
+#: Room for the form fields beside the uploads in one request body, bytes.
+_FORM_OVERHEAD = 1024 * 1024
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +67,9 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     users = load_users(config.users_path)
     config.check_exposure(users.enabled)
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    templates.env.globals.update(fmt=views.fmt, version=__version__)
+    templates.env.globals.update(
+        fmt=views.fmt, version=__version__, max_upload_mb=config.max_upload_mb
+    )
     jobs = JobManager(config.data_dir, workers=config.workers)
 
     @asynccontextmanager
@@ -100,7 +103,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > _BODY_LIMIT):
+        limit = config.max_upload_bytes + _FORM_OVERHEAD  # uploads are counted again as staged
+        if length is not None and (not length.isdigit() or int(length) > limit):
             return JSONResponse({"detail": "request body too large"}, status_code=413)
         response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():

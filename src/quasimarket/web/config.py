@@ -14,8 +14,11 @@ __all__ = ["WebConfig", "is_loopback"]
 
 #: Largest contract (TOML) upload, bytes.
 MAX_CONTRACT_BYTES = 256 * 1024
-#: Largest activity upload (CSV, Parquet or XLSX), bytes.
-MAX_ACTIVITY_BYTES = 20 * 1024 * 1024
+#: Default limit of one pricing's uploads (activity files and a tariff together), MB
+#: (``quasimarket serve --max-upload-mb``): a year of one large trust's extracts fits.
+DEFAULT_MAX_UPLOAD_MB = 500
+#: Largest tariff upload (CSV or XLSX), bytes: a published workbook is a few MB.
+MAX_TARIFF_BYTES = 64 * 1024 * 1024
 #: Largest stress scenario text, bytes.
 MAX_SCENARIO_BYTES = 256 * 1024
 
@@ -51,6 +54,8 @@ class WebConfig:
             on loopback, anything otherwise.
         scheduler: A Dask scheduler address: the worker hands each stress test's or
             simulation's draw chunks to that cluster (the engines' own ``scheduler=``).
+        max_upload_mb: Limit of one pricing's uploads together, MB. Uploads are streamed to
+            disk in chunks and counted as they arrive, never held whole in memory.
     """
 
     data_dir: Path = field(default_factory=lambda: Path("quasimarket-web"))
@@ -63,6 +68,21 @@ class WebConfig:
     real_data_dir: Path | None = None
     allowed_hosts: tuple[str, ...] | None = None
     scheduler: str | None = None
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_upload_mb <= 100_000:
+            raise ConfigError(
+                f"upload limit {self.max_upload_mb} MB is outside 1-100,000 MB",
+                location="--max-upload-mb",
+                expected="a limit in MB between 1 and 100,000",
+                fix="give e.g. --max-upload-mb 500",
+            )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The upload limit in bytes."""
+        return self.max_upload_mb * 1024 * 1024
 
     @property
     def users_path(self) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from quasimarket.errors import QuasimarketError
+from quasimarket.errors import InputError, QuasimarketError
 from quasimarket.web import api, designer, runs_view, service, simulation, views
 from quasimarket.web.auth import USER_NAME
 from quasimarket.web.config import MAX_CONTRACT_BYTES
@@ -20,7 +22,7 @@ from quasimarket.web.deps import (
     state,
     workspace,
 )
-from quasimarket.web.storage import NotFoundError
+from quasimarket.web.storage import NotFoundError, new_id
 
 __all__ = ["router"]
 
@@ -293,7 +295,7 @@ async def designer_submit(request: Request) -> Response:
     """Apply the form, check the text, upload a contract, or price the contract."""
     ws = workspace(request)
     async with request.form(
-        max_files=2, max_fields=400, max_part_size=2 * MAX_CONTRACT_BYTES
+        max_files=MAX_ACTIVITY_FILES + 2, max_fields=400, max_part_size=2 * MAX_CONTRACT_BYTES
     ) as form:
         check_form_csrf(request, form)
         action = _text(form, "action", "check")
@@ -315,11 +317,9 @@ async def designer_submit(request: Request) -> Response:
             contract, errors = designer.validate(text)
             if contract is None:
                 return _designer(request, text, errors)
-            upload = form.get("activity_file")
-            given = None
-            if isinstance(upload, UploadFile) and upload.filename:
-                given = (upload.filename, await upload.read(service.MAX_ACTIVITY_READ))
+            staging = ws.root / "uploads" / new_id()
             try:
+                activity, tariff_file = _staged(form, staging, state(request).config)
                 n = _int(form, "n_records", 5000, 1, service.MAX_GENERATED_RECORDS)
                 seed = _int(form, "activity_seed", 0, 0, 2**31 - 1)
                 pricing_id = service.price_contract(
@@ -327,19 +327,55 @@ async def designer_submit(request: Request) -> Response:
                     text,
                     n_records=n,
                     activity_seed=seed,
-                    upload=given,
+                    uploads=activity,
+                    tariff_upload=tariff_file,
                     economy_seed=state(request).config.economy_seed,
                 )
             except QuasimarketError as error:
+                where = ": ".join(p for p in (error.file, error.location) if p) or None
                 field = designer.FieldError(
-                    "pricing", error.problem, error.location, error.expected, error.fix
+                    "pricing", error.problem, where, error.expected, error.fix
                 )
                 return _designer(request, text, [field])
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
             return _see_other(f"/pricings/{pricing_id}")
         return _designer(request, text)
 
 
 _SKIP = {"csrf_token", "action", "text", "n_records", "activity_seed"}
+#: Activity files one pricing may combine (APC, OP, A&E extracts by month ...).
+MAX_ACTIVITY_FILES = 24
+
+
+def _staged(
+    form: Any, folder: Path, config: Any
+) -> tuple[list[service.Upload], service.Upload | None]:
+    """Stream the form's activity files and tariff file to *folder*, within the upload
+    limit of the server (all of them together).
+
+    Raises:
+        InputError: the uploads together are over the limit.
+    """
+    budget = int(config.max_upload_bytes)
+    activity: list[service.Upload] = []
+    files = [f for f in form.getlist("activity_file") if isinstance(f, UploadFile) and f.filename]
+    if len(files) > MAX_ACTIVITY_FILES:
+        raise InputError(
+            f"{len(files)} activity files in one pricing",
+            expected=f"at most {MAX_ACTIVITY_FILES}",
+            fix="combine the extracts, or price them with `quasimarket price`",
+        )
+    for upload in files:
+        staged = service.stage_upload(upload.file, str(upload.filename), folder, budget=budget)
+        budget -= staged.size
+        activity.append(staged)
+    tariff_file = form.get("tariff_file")
+    if isinstance(tariff_file, UploadFile) and tariff_file.filename:
+        return activity, service.stage_upload(
+            tariff_file.file, str(tariff_file.filename), folder, budget=budget
+        )
+    return activity, None
 
 
 def _upload_error(problem: str) -> designer.FieldError:

@@ -12,10 +12,11 @@ import io
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -23,33 +24,38 @@ import pandas as pd
 from quasimarket.activity import ActivityTable, load_activity, synthetic_activity_for_contract
 from quasimarket.contracts import Contract, load_contract
 from quasimarket.economy import Economy, load_real_economy, small_economy, synthetic_economy
-from quasimarket.errors import ConfigError, InputError
-from quasimarket.io import atomic_dir, atomic_write_bytes
+from quasimarket.errors import ConfigError, InputError, QuasimarketError
+from quasimarket.io import atomic_dir
 from quasimarket.money import round_pence
 from quasimarket.payment.input_files import parse_achievement, parse_performance
 from quasimarket.payment.inputs import Achievement, Performance
 from quasimarket.pricing import PricingResult, price
 from quasimarket.pricing.report import summary_payload, write_outputs
-from quasimarket.tariff import TariffTable
-from quasimarket.web.config import MAX_ACTIVITY_BYTES
+from quasimarket.tariff import TariffTable, load_tariff
+from quasimarket.web.config import MAX_TARIFF_BYTES
 from quasimarket.web.storage import Workspace, new_id
 
 __all__ = [
     "MAX_GENERATED_RECORDS",
+    "Upload",
     "check_activity_upload",
     "economy",
     "explain",
     "price_contract",
     "pricing_result",
+    "stage_upload",
     "statement_bytes",
     "tariff",
 ]
 
 #: Most synthetic records the web app generates for one pricing.
 MAX_GENERATED_RECORDS = 200_000
-#: Bytes read from an activity upload (one more than allowed, to detect oversize files).
-MAX_ACTIVITY_READ = MAX_ACTIVITY_BYTES + 1
 _ACTIVITY_SUFFIX = {".csv": b"", ".parquet": b"PAR1", ".xlsx": b"PK\x03\x04"}
+_TARIFF_SUFFIX = {".csv": b"", ".xlsx": b"PK\x03\x04"}
+#: Bytes copied at a time from an upload to disk.
+_CHUNK = 1024 * 1024
+#: Bytes of a CSV upload checked for UTF-8 and NUL before it is read (the reader checks all).
+_SNIFF = 64 * 1024
 _CACHE_SIZE = 16
 _cache: OrderedDict[tuple[str, str], PricingResult] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -128,54 +134,118 @@ def _tariff(seed: int, year: str) -> TariffTable:
     return TariffTable.from_economy(_economy(seed, year))
 
 
-def check_activity_upload(filename: str, data: bytes) -> str:
-    """The suffix of an activity upload after checking its size and type by content.
+@dataclass(frozen=True)
+class Upload:
+    """A file a user uploaded, already streamed to disk (:func:`stage_upload`).
+
+    Attributes:
+        filename: The name the user gave it (messages use it, never the server path).
+        path: Where it was written.
+        size: Bytes.
+    """
+
+    filename: str
+    path: Path
+    size: int
+
+
+def stage_upload(source: BinaryIO, filename: str, folder: Path, *, budget: int) -> Upload:
+    """Copy an upload to *folder* in chunks, counting bytes; refuse it past *budget*.
+
+    The upload is never held whole in memory; a refused upload leaves nothing behind.
 
     Raises:
-        InputError: too large, an unsupported suffix, or content that does not match it
-            (Parquet starts with ``PAR1``, XLSX is a zip; CSV must be UTF-8 text without NUL).
+        InputError: the upload is larger than *budget* bytes.
     """
-    suffix = Path(filename).suffix.lower()
-    if suffix not in _ACTIVITY_SUFFIX:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{new_id()}{Path(filename).suffix.lower()}"
+    size = 0
+    try:
+        with target.open("wb") as out:
+            while chunk := source.read(_CHUNK):
+                size += len(chunk)
+                if size > budget:
+                    raise InputError(
+                        f"the uploads are larger than the server's limit ({budget:,} bytes "
+                        "left for this file)",
+                        file=Path(filename).name,
+                        expected="uploads within the limit (quasimarket serve --max-upload-mb)",
+                        fix="upload a smaller extract, ask for a larger --max-upload-mb, or "
+                        "use `quasimarket price` on the command line",
+                    )
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return Upload(Path(filename).name, target, size)
+
+
+def _check_kind(upload: Upload, suffixes: Mapping[str, bytes], what: str) -> str:
+    """The suffix of *upload* after checking its type by content (magic bytes; CSV: UTF-8
+    text without NUL in its first bytes, the reader checks the rest)."""
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in suffixes:
         raise InputError(
-            f"unsupported activity file type {suffix or '(none)'}",
-            file=Path(filename).name,
-            expected="a .csv, .parquet or .xlsx file in the activity schema",
-            fix="export the activity as CSV, Parquet or XLSX",
+            f"unsupported {what} file type {suffix or '(none)'}",
+            file=upload.filename,
+            expected="a " + ", ".join(suffixes) + f" file ({what})",
+            fix=f"export the {what} as " + " or ".join(k[1:].upper() for k in suffixes),
         )
-    if len(data) > MAX_ACTIVITY_BYTES:
-        raise InputError(
-            f"activity file too large ({len(data):,} bytes)",
-            file=Path(filename).name,
-            expected=f"at most {MAX_ACTIVITY_BYTES:,} bytes",
-            fix="price a smaller extract, or use `quasimarket price` on the command line",
-        )
-    magic = _ACTIVITY_SUFFIX[suffix]
-    if magic and not data.startswith(magic):
+    with upload.path.open("rb") as f:
+        head = f.read(_SNIFF)
+    magic = suffixes[suffix]
+    if magic and not head.startswith(magic):
         raise InputError(
             f"the file's content is not {suffix[1:].upper()}",
-            file=Path(filename).name,
+            file=upload.filename,
             expected=f"a {suffix} file",
             fix="upload the file in the format its name says",
         )
     if suffix == ".csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError(
-                "the CSV file is not UTF-8 text",
-                file=Path(filename).name,
-                expected="UTF-8 CSV",
-                fix="save the file as CSV UTF-8",
-            ) from None
-        if "\x00" in text:
+        if b"\x00" in head:
             raise InputError(
                 "the CSV file contains NUL bytes (binary data)",
-                file=Path(filename).name,
+                file=upload.filename,
                 expected="text",
                 fix="upload the CSV itself",
             )
+        try:
+            head.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            if err.start < len(head) - 4:  # not just a character cut at the sniff's end
+                raise InputError(
+                    "the CSV file is not UTF-8 text",
+                    file=upload.filename,
+                    expected="UTF-8 CSV",
+                    fix="save the file as CSV UTF-8",
+                ) from None
     return suffix
+
+
+def check_activity_upload(upload: Upload) -> str:
+    """The suffix of an activity upload (.csv, .parquet, .xlsx) after checking its content.
+
+    Raises:
+        InputError: an unsupported suffix, or content that does not match it (Parquet starts
+            with ``PAR1``, XLSX is a zip; CSV must be UTF-8 text without NUL).
+    """
+    return _check_kind(upload, _ACTIVITY_SUFFIX, "activity")
+
+
+def check_tariff_upload(upload: Upload) -> str:
+    """The suffix of a tariff upload (.csv or .xlsx, Annex A or NHS Payment Scheme layout).
+
+    Raises:
+        InputError: an unsupported suffix, content that does not match it, or too large.
+    """
+    if upload.size > MAX_TARIFF_BYTES:
+        raise InputError(
+            f"tariff file too large ({upload.size:,} bytes)",
+            file=upload.filename,
+            expected=f"at most {MAX_TARIFF_BYTES:,} bytes",
+            fix="upload the published tariff workbook or its CSV tables",
+        )
+    return _check_kind(upload, _TARIFF_SUFFIX, "tariff")
 
 
 def price_contract(
@@ -184,12 +254,18 @@ def price_contract(
     *,
     n_records: int = 5_000,
     activity_seed: int = 0,
-    upload: tuple[str, bytes] | None = None,
+    uploads: Sequence[Upload] = (),
+    tariff_upload: Upload | None = None,
     economy_seed: int = 0,
     achievement: Mapping[str, Any] | None = None,
     performance: Mapping[str, Any] | None = None,
 ) -> str:
     """Price a contract on generated (or uploaded) activity and store it; return its id.
+
+    *uploads* are activity files in any extract format (``quasimarket.activity.formats``),
+    combined as ``quasimarket price`` combines them; *tariff_upload* is a tariff workbook or
+    CSV, checked as ``quasimarket tariff check`` checks it (without one, the built-in economy's
+    price catalogue prices). Both are moved into the pricing's folder.
 
     *achievement* and *performance* have the shape of the achievement and performance files
     (:mod:`quasimarket.payment.input_files`); they are stored with the pricing.
@@ -219,13 +295,24 @@ def price_contract(
     target = workspace.pricings / pricing_id
     with atomic_dir(target) as tmp:
         (tmp / "contract.toml").write_text(contract_text, encoding="utf-8")
-        if upload is not None:
-            suffix = check_activity_upload(*upload)
-            raw = tmp / f"upload{suffix}"
-            atomic_write_bytes(raw, upload[1])
-            table = load_activity(raw)
-            source: dict[str, Any] = {"activity": "upload", "file": Path(upload[0]).name}
-            activity_file = raw.name
+        tariff_file = None
+        if tariff_upload is not None:
+            tariff_file = f"tariff{check_tariff_upload(tariff_upload)}"
+            tariff_upload.path.replace(tmp / tariff_file)
+        activity_files: list[str] = []
+        if uploads:
+            names = [u.filename for u in uploads]
+            for k, upload in enumerate(uploads):
+                stored = "upload" + ("" if len(uploads) == 1 else f"-{k + 1}")
+                activity_files.append(stored + check_activity_upload(upload))
+                upload.path.replace(tmp / activity_files[-1])
+            table = load_activity([tmp / f for f in activity_files], labels=names)
+            source: dict[str, Any] = {"activity": "upload", "file": ", ".join(names)}
+            if len(uploads) > 1:
+                source["files"] = names
+            activity_file: str | list[str] = (
+                activity_files[0] if len(activity_files) == 1 else activity_files
+            )
         else:
             frame = synthetic_activity_for_contract(
                 contract,
@@ -245,15 +332,31 @@ def price_contract(
         for name, given in (("achievement", achievement), ("performance", performance)):
             if given is not None:
                 (tmp / f"{name}.json").write_text(json.dumps(given), encoding="utf-8")
-        result = _price(contract, table, economy_seed, achieved, performed)
+        if tariff_file is not None and tariff_upload is not None:
+            prices = _uploaded_tariff(tmp / tariff_file, tariff_upload.filename)
+        else:
+            prices = tariff(economy_seed, str(contract.year))
+        result = _price(contract, table, prices, achieved, performed)
         write_outputs(result, tmp / "out")
         options = {**source, "activity_file": activity_file, "economy_seed": economy_seed}
+        if tariff_upload is not None:
+            options |= {"tariff": tariff_upload.filename, "tariff_file": tariff_file}
         (tmp / "options.json").write_text(json.dumps(options), encoding="utf-8")
         (tmp / "totals.json").write_text(
             json.dumps(summary_payload(result), ensure_ascii=False), encoding="utf-8"
         )
     _remember((workspace.user, pricing_id), result)
     return pricing_id
+
+
+def _uploaded_tariff(path: Path, filename: str) -> TariffTable:
+    """Load an uploaded tariff; its errors name the file as the user uploaded it."""
+    try:
+        return load_tariff(path)
+    except QuasimarketError as error:
+        error.file = filename
+        error.args = (error.render(),)
+        raise
 
 
 def _remember(key: tuple[str, str], result: PricingResult) -> None:
@@ -274,7 +377,10 @@ def pricing_result(workspace: Workspace, pricing_id: str) -> PricingResult:
             return _cache[key]
     options = json.loads((folder / "options.json").read_text(encoding="utf-8"))
     contract: Contract = load_contract(folder / "contract.toml")
-    table = load_activity(folder / str(options["activity_file"]))
+    stored = options["activity_file"]
+    files = [stored] if isinstance(stored, str) else list(stored)
+    labels = options.get("files") or ([options["file"]] if "file" in options else None)
+    table = load_activity([folder / f for f in files], labels=labels)
     achieved = performed = None
     if (folder / "achievement.json").exists():
         data = json.loads((folder / "achievement.json").read_text(encoding="utf-8"))
@@ -282,7 +388,12 @@ def pricing_result(workspace: Workspace, pricing_id: str) -> PricingResult:
     if (folder / "performance.json").exists():
         data = json.loads((folder / "performance.json").read_text(encoding="utf-8"))
         performed = parse_performance(data, contract, table, source="performance")
-    result = _price(contract, table, int(options.get("economy_seed", 0)), achieved, performed)
+    prices = (
+        load_tariff(folder / str(options["tariff_file"]))
+        if "tariff_file" in options
+        else tariff(int(options.get("economy_seed", 0)), str(contract.year))
+    )
+    result = _price(contract, table, prices, achieved, performed)
     _remember(key, result)
     return result
 
@@ -290,14 +401,13 @@ def pricing_result(workspace: Workspace, pricing_id: str) -> PricingResult:
 def _price(
     contract: Contract,
     table: ActivityTable,
-    economy_seed: int,
+    prices: TariffTable,
     achievement: Achievement | None,
     performance: Performance | None,
 ) -> PricingResult:
     # Any: price() takes these objects from the payment pipeline change (issue 10)
     achieved: Any = achievement
     performed: Any = performance
-    prices = tariff(economy_seed, str(contract.year))
     return price(contract, table, prices, achievement=achieved, performance=performed)
 
 
