@@ -253,6 +253,16 @@ def test_non_contract_activity_is_priced_at_tariff_in_its_own_statement() -> Non
         price(contract(), ActivityTable.from_frame(frame), tariff(), non_contract="refuse")
 
 
+def test_non_contract_records_that_name_a_contract_line_are_still_non_contract() -> None:
+    """A line_id names the contract's lines; QX99's attendance is still invoiced to QX99."""
+    frame = mixed_frame().assign(line_id=["el", "nel", "op", "ae"])
+    frame.loc[2, "commissioner"] = "QX99"
+    result = price(contract(), ActivityTable.from_frame(frame), tariff())
+    assert result.non_contract is not None
+    assert result.non_contract.totals()["formal_gbp"] == pytest.approx(150.0)
+    assert result.totals()["formal_gbp"] == pytest.approx(2620.0)  # 3,120 less £500
+
+
 def test_non_contract_activity_without_a_national_price_is_refused() -> None:
     frame = mixed_frame()
     frame.loc[2, ["commissioner", "pod", "tfc"]] = ["QX99", "community_contact", None]

@@ -592,6 +592,13 @@ def _compile(
         note = patient_age_note(patient, age, fy, file=file)
         if note:
             notes.append(note)
+    # rows an extract says are not paid (unattended, not the spell's last episode): they
+    # take no part in linking, and are dropped once every row has been checked
+    kept = (
+        _bool(frame, formats.ROW_KEPT, True, file=file)
+        if formats.ROW_KEPT in frame.columns
+        else None
+    )
     linking: list[str] = []  # said where a readmissions rule applies (pricing)
     if "readmission_of" in frame.columns:
         links = _explicit_links(frame["readmission_of"], record_id, file=file)
@@ -613,7 +620,7 @@ def _compile(
         # Readmissions link admitted spells only, so outpatient and A&E rows in the same
         # table (which have no discharge date) do not stop the linking; spells that cannot
         # be placed in time are left out and counted, never silently.
-        apc = pod <= POD_CODES["non_elective"]
+        apc = (pod <= POD_CODES["non_elective"]) & (True if kept is None else kept)
         dated = (adm != _NO_DAY) & (dis != _NO_DAY)
         if n_undated := int((apc & ~dated).sum()):
             linking.append(
@@ -643,11 +650,6 @@ def _compile(
     else:
         links = table.readmission_of
         basis = ""
-    kept = (
-        _bool(frame, formats.ROW_KEPT, True, file=file)
-        if formats.ROW_KEPT in frame.columns
-        else None
-    )
     table = replace(
         table,
         readmission_of=links,

@@ -274,6 +274,11 @@ def _print_summary(payload: dict[str, Any], out: Path | None) -> None:
     )
     for note in payload["notes"]:
         con.print(f"[yellow]note:[/] {note}")
+    if "non_contract" in payload:
+        nca = Table("commissioner", "activity", "£ at tariff", title="non-contract activity")
+        for row in payload["non_contract"]["by_commissioner"]:
+            nca.add_row(row["commissioner"], f"{row['activity']:,.0f}", f"{row['formal_gbp']:,.2f}")
+        con.print(nca)
     if "explain" in payload:
         ex = payload["explain"]
         et = Table("rule", "£", "source", title=f"record {ex['record_id']}")
@@ -282,7 +287,8 @@ def _print_summary(payload: dict[str, Any], out: Path | None) -> None:
         et.add_row("[bold]total (settled)[/]", f"{ex['total_gbp']:,.2f}", "")
         con.print(et)
     if out is not None:
-        con.print(f"wrote {out}/ (statement.csv, records.parquet, totals.json)")
+        extra = ", non_contract_statement.csv" if "non_contract" in payload else ""
+        con.print(f"wrote {out}/ (statement.csv, records.parquet, totals.json{extra})")
 
 
 #: The command recorded in a generated activity file's output marker.

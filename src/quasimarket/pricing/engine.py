@@ -16,7 +16,7 @@ statement only. Money is float64 pounds throughout; rounding happens only when r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -141,7 +141,10 @@ def price(
     outside = non_contract_rows(contract, table) if non_contract == "price" else None
     nca_result: PricingResult | None = None
     if outside is not None and outside.any():
-        nca_table = table.take(outside)
+        # a line_id names the contract's lines, which do not cover these commissioners
+        nca_table = replace(
+            table.take(outside), line=np.full(int(outside.sum()), -1, np.int32), line_ids=()
+        )
         table = table.take(~outside)
         nca_result = price(
             non_contract_terms(contract, nca_table),

@@ -59,7 +59,7 @@ def non_contract_terms(contract: Contract, table: ActivityTable) -> Contract:
             f"{int(loose.sum()):,} non-contract record(s) have no national price (community, "
             "mental health or bed-day activity)",
             file=table.source,
-            location="rows " + summarise_items(np.flatnonzero(loose) + 2),
+            location="records " + summarise_items(table.record_id[loose][:5].tolist()),
             expected="non-contract activity that the national tariff prices: admitted care, "
             "outpatients, A&E",
             fix="add the commissioner and a line for that activity to the contract, or drop "
