@@ -25,43 +25,14 @@ pytestmark = pytest.mark.unit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "activity"
 
-CONTRACT = """
-format = "quasimarket.contract/1"
-name = "Fixture contract"
-year = "{year}"
-[[commissioners]]
-code = "QS01"
-[[providers]]
-code = "SR001"
-[[lines]]
-id = "apc"
-service = "Admitted care"
-currency = "spell"
-pods = ["day_case", "elective", "non_elective"]
-mechanism = "national_tariff"
-[[lines.adjustments]]
-rule = "readmissions"
-avoidable_share = 0.5
-[[lines]]
-id = "op"
-service = "Outpatients"
-currency = "attendance"
-pods = ["op_first", "op_follow_up"]
-mechanism = "national_tariff"
-[[lines]]
-id = "ae"
-service = "A&E"
-currency = "attendance"
-pods = ["ae"]
-mechanism = "national_tariff"
-"""
+CONTRACT = (FIXTURES / "contract.toml").read_text(encoding="utf-8")
 
 
 READMISSIONS = '[[lines.adjustments]]\nrule = "readmissions"\navoidable_share = 0.5\n'
 
 
 def priced(*names: str, year: str = "2016/17") -> PricingResult:
-    text = CONTRACT.format(year=year)
+    text = CONTRACT.replace('year = "2016/17"', f'year = "{year}"')
     if year != "2016/17":  # the national readmissions rule ended with 2018/19
         text = text.replace(READMISSIONS, "")
     table = load_activity([FIXTURES / n for n in names])

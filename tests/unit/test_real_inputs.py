@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,8 +21,7 @@ from quasimarket.contracts import parse_contract
 from quasimarket.errors import ConfigError, InputError
 from quasimarket.financial_year import FinancialYear
 from quasimarket.pricing import price
-from quasimarket.tariff import TariffTable
-from quasimarket.tariff import annex_a as aa
+from quasimarket.tariff import TariffTable, load_tariff
 from quasimarket.vocabulary import POD_CODES
 
 pytestmark = pytest.mark.unit
@@ -75,36 +73,8 @@ def contract(nel_rules: str = READMISSIONS) -> object:
 
 
 def tariff() -> TariffTable:
-    apc = pd.DataFrame(
-        {
-            aa.HRG_CODE: ["AA01A"],
-            aa.HRG_NAME: ["x"],
-            aa.OP_PROCEDURE: [np.nan],
-            aa.COMBINED_DC_EL: [np.nan],
-            aa.DAY_CASE: [800.0],
-            aa.ELECTIVE: [2000.0],
-            aa.ELECTIVE_TRIM: [100],
-            aa.NON_ELECTIVE: [1000.0],
-            aa.NON_ELECTIVE_TRIM: [100],
-            aa.EXCESS_BED_DAY: [200.0],
-            aa.RSSE_APPLICABLE: ["No"],
-            aa.RSSE_PERCENT: [np.nan],
-            aa.RSSE_PRICE: [np.nan],
-        }
-    )
-    op = pd.DataFrame(
-        {aa.TFC_CODE: ["100"], aa.TFC_NAME: ["General surgery"], aa.OP_FIRST: [150.0]}
-        | {aa.OP_FOLLOW_UP: [80.0]}
-    )
-    ae = pd.DataFrame(
-        {
-            aa.AE_HRG_CODE: ["VB01Z"],
-            aa.AE_HRG_NAME: ["A&E"],
-            aa.AE_TYPE_1_2: [120.0],
-            aa.AE_TYPE_3_4: [60.0],
-        }
-    )
-    return TariffTable.from_frames(apc, outpatient=op, ae=ae)
+    """The one-HRG tariff of the activity fixtures (``tests/fixtures/activity/tariff``)."""
+    return load_tariff(Path(__file__).resolve().parents[1] / "fixtures" / "activity" / "tariff")
 
 
 def mixed_frame() -> pd.DataFrame:

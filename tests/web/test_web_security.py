@@ -313,92 +313,53 @@ def test_uploaded_activity_is_priced_like_the_engine(client: Any, csrf: Any) -> 
 
 
 def test_hes_extracts_and_a_tariff_upload_price_as_the_command_line_does(
-    client: Any, csrf: Any, tmp_path: Path
+    client: Any, csrf: Any
 ) -> None:
-    """Two HES extracts (APC and A&E) and a tariff CSV uploaded together are priced exactly as
-    ``price`` prices the same files: the pricing names each file as the user did."""
-    import numpy as np
-    import pandas as pd
-
+    """The committed HES APC and A&E extracts and tariff tables (``tests/fixtures/activity``)
+    uploaded together are priced exactly as ``price`` prices the same files (£4,900 admitted
+    + £180 A&E, worked by hand in tests/unit/test_activity_fixtures.py), and the pricing names
+    each file as the user did."""
     from quasimarket.activity import load_activity
     from quasimarket.contracts import parse_contract
     from quasimarket.money import round_pence
     from quasimarket.pricing import price
-    from quasimarket.tariff import annex_a as aa
     from quasimarket.tariff import load_tariff
+    from quasimarket.web import service
 
-    text = """
-format = "quasimarket.contract/1"
-name = "Uploaded extracts"
-year = "2016/17"
-[[commissioners]]
-code = "QS01"
-[[providers]]
-code = "SR001"
-[[lines]]
-id = "apc"
-service = "Admitted"
-currency = "spell"
-pods = ["day_case", "elective", "non_elective"]
-mechanism = "national_tariff"
-"""
-    apc = (
-        b"EPIKEY,HESID,CCG_RESPONSIBILITY,PROCODE3,ADMIMETH,CLASSPAT,ADMIDATE,DISDATE,SPELDUR,"
-        b"ADMIAGE,SUSHRG\n101,P1,QS01,SR001,11,1,20160401,20160405,4,70,AA01A\n"
-        b"102,P2,QX99,SR001,21,1,20160420,20160422,2,70,AA01A\n"
-    )
-    tariff = (
-        pd.DataFrame(
-            {
-                aa.HRG_CODE: ["AA01A"],
-                aa.HRG_NAME: ["x"],
-                aa.OP_PROCEDURE: [np.nan],
-                aa.COMBINED_DC_EL: [np.nan],
-                aa.DAY_CASE: [800.0],
-                aa.ELECTIVE: [2000.0],
-                aa.ELECTIVE_TRIM: [100],
-                aa.NON_ELECTIVE: [1000.0],
-                aa.NON_ELECTIVE_TRIM: [100],
-                aa.EXCESS_BED_DAY: [200.0],
-                aa.RSSE_APPLICABLE: ["No"],
-                aa.RSSE_PERCENT: [np.nan],
-                aa.RSSE_PRICE: [np.nan],
-            }
-        )
-        .to_csv(index=False)
-        .encode()
-    )
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "activity"
+    text = (fixtures / "contract.toml").read_text(encoding="utf-8")
+    apc, ae = (fixtures / "hes_apc.csv").read_bytes(), (fixtures / "hes_ae.csv").read_bytes()
     form = {"csrf_token": csrf(client)["X-CSRF-Token"], "action": "price", "text": text}
     response = client.post(
         "/contracts",
         data=form,
         files=[
-            ("activity_file", ("hes_apc.csv", apc, "text/csv")),
-            ("tariff_file", ("annex_a.csv", tariff, "text/csv")),
+            ("activity_file", ("my apc.csv", apc, "text/csv")),
+            ("activity_file", ("my ae.csv", ae, "text/csv")),
+            *(
+                ("tariff_file", (f.name, f.read_bytes(), "text/csv"))
+                for f in sorted((fixtures / "tariff").glob("*.csv"))
+            ),
         ],
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
     pid = response.headers["location"].rsplit("/", 1)[1]
     summary = client.get(f"/api/pricings/{pid}").json()
-    assert summary["options"]["tariff"] == "annex_a.csv"
-    assert any("hes_apc.csv: read as HES Admitted Patient Care" in n for n in summary["notes"])
-    (tmp_path / "hes_apc.csv").write_bytes(apc)
-    (tmp_path / "annex_a.csv").write_bytes(tariff)
+    assert summary["options"]["tariff"] == "ae.csv, apc.csv, outpatient.csv"
+    assert summary["options"]["files"] == ["my apc.csv", "my ae.csv"]
+    assert any(
+        n.startswith("my apc.csv: read as HES Admitted Patient Care") for n in summary["notes"]
+    )
     expected = price(
         parse_contract(text),
-        load_activity(tmp_path / "hes_apc.csv"),
-        load_tariff(tmp_path / "annex_a.csv"),
+        load_activity([fixtures / "hes_apc.csv", fixtures / "hes_ae.csv"]),
+        load_tariff(fixtures / "tariff"),
     )
+    assert expected.totals()["formal_gbp"] == pytest.approx(5080.0)
     assert summary["totals"]["formal_gbp"] == float(round_pence(expected.totals()["formal_gbp"]))
-    assert summary["totals"]["formal_gbp"] == 2000.0  # QS01's elective spell
-    assert summary["non_contract"]["formal_gbp"] == 1000.0  # QX99's emergency spell
-    # the pricing is re-read from its stored files after the cache is gone
-    from quasimarket.web import service
-
-    service._cache.clear()
-    again = client.get(f"/pricings/{pid}")
-    assert again.status_code == 200
+    service._cache.clear()  # re-read from the stored files
+    assert client.get(f"/pricings/{pid}").status_code == 200
 
 
 def test_a_tariff_upload_that_is_not_a_tariff_is_a_clear_error(client: Any, csrf: Any) -> None:

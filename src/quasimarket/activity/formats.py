@@ -428,10 +428,46 @@ def _kept(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
     return ~text.isin(("false", "0")).to_numpy(dtype=bool, na_value=False)
 
 
+def distinct(values: pd.Series) -> tuple[npt.NDArray[np.intp], list[str]]:
+    """Integer codes (-1 = blank) and the distinct values as stripped text.
+
+    Codes are translated once per distinct value, never once per row: a year of one trust's
+    outpatients is a million rows and a dozen codes.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.intp)
+        labels = [str(c).strip() for c in values.cat.categories]
+    else:
+        found, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes = np.asarray(found, dtype=np.intp)
+        labels = [str(u).strip() for u in uniques]
+    return codes, labels
+
+
+def as_categorical(
+    codes: npt.NDArray[np.intp], labels: list[str | None], index: pd.Index[Any]
+) -> pd.Series:
+    """A Series of ``labels[codes]`` as a Categorical (code -1, None and "" are blank)."""
+    categories = sorted({label for label in labels if label})
+    position = {c: i for i, c in enumerate(categories)}
+    lookup = np.array(
+        [position.get(label, -1) if label else -1 for label in labels] + [-1], dtype=np.int32
+    )
+    new: npt.NDArray[np.int32] = lookup[np.where(codes >= 0, codes, len(labels))]
+    cats: pd.Index[str] = pd.Index(categories, dtype=object)
+    return pd.Series(pd.Categorical.from_codes(new, categories=cats), index=index)
+
+
+def _clean_code(text: str) -> str:
+    text = text.upper()
+    return text[:-2] if text.endswith(".0") else text
+
+
 def code_text(values: pd.Series) -> pd.Series:
-    """Codes as stripped upper-case text (``11.0`` read from a numeric column is ``11``)."""
-    text = values.astype("string").str.strip().str.upper()
-    return text.str.replace(r"\.0$", "", regex=True)
+    """Codes as stripped upper-case text (``11.0`` read from a numeric column is ``11``), as a
+    Categorical."""
+    codes, labels = distinct(values)
+    return as_categorical(codes, [_clean_code(v) for v in labels], values.index)
 
 
 def _rows(mask: np.ndarray) -> str:
@@ -441,40 +477,46 @@ def _rows(mask: np.ndarray) -> str:
 def _first_attendance(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
     """``firstatt`` -> op_first/op_follow_up; an outpatient procedure HRG (not a WF
     attendance HRG) makes the row an outpatient procedure [K]."""
-    code = code_text(frame["first_attendance"])
-    pod = code.map({**FIRST_ATTENDANCE, **FOLLOW_UP_ATTENDANCE})
-    bad = pod.isna().to_numpy() & code.notna().to_numpy()
-    if bad.any():
+    codes, labels = distinct(frame["first_attendance"])
+    kinds = {**FIRST_ATTENDANCE, **FOLLOW_UP_ATTENDANCE}
+    named = [kinds.get(_clean_code(v)) for v in labels]
+    unknown = np.array([k is None for k in named] + [False])[np.where(codes >= 0, codes, -1)]
+    if unknown.any():
         raise InputError(
             "unknown firstatt code(s): "
-            + summarise_items(repr(v) for v in sorted(set(code[bad].tolist()))),
+            + summarise_items(
+                repr(v) for v in sorted({_clean_code(labels[c]) for c in codes[unknown]})
+            ),
             file=file,
-            location=f"column 'firstatt', {_rows(bad)}",
+            location=f"column 'firstatt', {_rows(unknown)}",
             expected="1, 3, 5 (first attendance) or 2, 4, 6 (follow-up) (NHS Data Dictionary)",
             fix="correct those codes, or give a 'pod' column",
         )
+    pods = np.array([*named, None], dtype=object)[np.where(codes >= 0, codes, -1)]
     if "hrg" in frame.columns:
-        hrg = code_text(frame["hrg"])
-        procedure = (hrg.notna() & (hrg != "") & ~hrg.str.startswith("WF")).to_numpy(
-            dtype=bool, na_value=False
+        hrg_codes, hrgs = distinct(frame["hrg"])
+        procedure_hrg = np.array(
+            [bool(h) and not h.upper().startswith("WF") for h in hrgs] + [False]
         )
-        pod = pod.mask(pd.Series(procedure, index=pod.index), "op_procedure")
+        procedure = procedure_hrg[np.where(hrg_codes >= 0, hrg_codes, -1)]
+        pods[procedure & (pods != None)] = "op_procedure"  # noqa: E711 (elementwise)
+    pod_codes, pod_labels = distinct(pd.Series(pods, index=frame.index))
+    pod = as_categorical(pod_codes, list(pod_labels), frame.index)
     out = frame.drop(columns=["first_attendance"])
     if "pod" not in out.columns:
         out["pod"] = pod
     else:
         given = out["pod"].astype("string").str.strip()
-        out["pod"] = given.mask(given.isna() | (given == ""), pod)
+        out["pod"] = given.mask(given.isna() | (given == ""), pod.astype("string"))
     return out
 
 
 def _pod_codes(values: pd.Series, *, file: str) -> pd.Series:
-    """Schema pod names in any case, and SLAM POD codes, as schema pod names."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype("string")
-    text = values.astype("string").str.strip()
-    key = text.str.upper().str.replace(r"[\s_\-]+", "", regex=True)
-    xbd = key.isin(SLAM_EXCESS_BED_DAY_CODES).to_numpy(dtype=bool, na_value=False)
+    """Schema pod names in any case, and SLAM POD codes, as schema pod names (a Categorical)."""
+    codes, labels = distinct(values)
+    keys = [re.sub(r"[\s_\-]+", "", v.upper()) for v in labels]
+    xbd_value = np.array([k in SLAM_EXCESS_BED_DAY_CODES for k in keys] + [False])
+    xbd = xbd_value[np.where(codes >= 0, codes, -1)]
     if xbd.any():
         raise InputError(
             f"{int(xbd.sum()):,} row(s) are excess bed day rows (SLAM XBD codes)",
@@ -484,9 +526,10 @@ def _pod_codes(values: pd.Series, *, file: str) -> pd.Series:
             "spell's length of stay and the tariff's trim point",
             fix="drop the XBD rows and give los_days (or the dates) on the spells",
         )
-    translated = key.map(SLAM_POD_CODES)
-    lower = text.str.lower()
-    return lower.mask(translated.notna(), translated)
+    names: list[str | None] = [
+        SLAM_POD_CODES.get(k, v.lower()) for k, v in zip(keys, labels, strict=True)
+    ]
+    return as_categorical(codes, names, values.index)
 
 
 def formats_markdown() -> str:

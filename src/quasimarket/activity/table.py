@@ -974,18 +974,26 @@ def _id_strings(values: pd.Series) -> pd.Series:
 
 def _check_ids_across(frames: list[pd.DataFrame], paths: list[str]) -> None:
     """One error when two files hold the same record id (each file's own ids are checked
-    when it is validated)."""
-    for k, frame in enumerate(frames):
-        ids = frame["record_id"]
-        for j in range(k):
-            clash = ids.isin(frames[j]["record_id"]).to_numpy(dtype=bool, na_value=False)
-            if clash.any():
-                raise InputError(
-                    f"{int(clash.sum()):,} record id(s) of {paths[k]} are also in {paths[j]}: "
-                    + summarise_items(ids[clash].tolist()[:5]),
-                    file=paths[k],
-                    location=f"column 'record_id', {_rows(clash)}",
-                    expected="record ids unique over all the files loaded together",
-                    fix="load each extract once, or make the ids distinct (e.g. prefix "
-                    "each file's ids: APC-..., OP-...)",
-                )
+    when it is validated). One hash pass over all the ids, then integer work per file."""
+    sizes = [len(f) for f in frames]
+    codes, _ = pd.factorize(pd.concat([f["record_id"] for f in frames], ignore_index=True))
+    owner = np.full(int(codes.max()) + 1 if codes.size else 0, -1, dtype=np.int64)
+    start = 0
+    for k, size in enumerate(sizes):
+        mine = codes[start : start + size]
+        start += size
+        seen = owner[mine]
+        clash = seen >= 0
+        if clash.any():
+            j = int(seen[clash][0])
+            ids = frames[k]["record_id"].to_numpy(dtype=object)[clash]
+            raise InputError(
+                f"{int(clash.sum()):,} record id(s) of {paths[k]} are also in {paths[j]}: "
+                + summarise_items([str(v) for v in ids[:5]]),
+                file=paths[k],
+                location=f"column 'record_id', {_rows(clash)}",
+                expected="record ids unique over all the files loaded together",
+                fix="load each extract once, or make the ids distinct (e.g. prefix "
+                "each file's ids: APC-..., OP-...)",
+            )
+        owner[mine] = k

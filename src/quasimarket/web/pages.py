@@ -328,7 +328,7 @@ async def designer_submit(request: Request) -> Response:
                     n_records=n,
                     activity_seed=seed,
                     uploads=activity,
-                    tariff_upload=tariff_file,
+                    tariff_uploads=tariff_file,
                     economy_seed=state(request).config.economy_seed,
                 )
             except QuasimarketError as error:
@@ -350,8 +350,8 @@ MAX_ACTIVITY_FILES = 24
 
 def _staged(
     form: Any, folder: Path, config: Any
-) -> tuple[list[service.Upload], service.Upload | None]:
-    """Stream the form's activity files and tariff file to *folder*, within the upload
+) -> tuple[list[service.Upload], list[service.Upload]]:
+    """Stream the form's activity files and tariff files to *folder*, within the upload
     limit of the server (all of them together).
 
     Raises:
@@ -370,12 +370,13 @@ def _staged(
         staged = service.stage_upload(upload.file, str(upload.filename), folder, budget=budget)
         budget -= staged.size
         activity.append(staged)
-    tariff_file = form.get("tariff_file")
-    if isinstance(tariff_file, UploadFile) and tariff_file.filename:
-        return activity, service.stage_upload(
-            tariff_file.file, str(tariff_file.filename), folder, budget=budget
-        )
-    return activity, None
+    tables: list[service.Upload] = []
+    for upload in form.getlist("tariff_file"):
+        if isinstance(upload, UploadFile) and upload.filename:
+            staged = service.stage_upload(upload.file, str(upload.filename), folder, budget=budget)
+            budget -= staged.size
+            tables.append(staged)
+    return activity, tables
 
 
 def _upload_error(problem: str) -> designer.FieldError:

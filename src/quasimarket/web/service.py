@@ -255,7 +255,7 @@ def price_contract(
     n_records: int = 5_000,
     activity_seed: int = 0,
     uploads: Sequence[Upload] = (),
-    tariff_upload: Upload | None = None,
+    tariff_uploads: Sequence[Upload] = (),
     economy_seed: int = 0,
     achievement: Mapping[str, Any] | None = None,
     performance: Mapping[str, Any] | None = None,
@@ -263,9 +263,10 @@ def price_contract(
     """Price a contract on generated (or uploaded) activity and store it; return its id.
 
     *uploads* are activity files in any extract format (``quasimarket.activity.formats``),
-    combined as ``quasimarket price`` combines them; *tariff_upload* is a tariff workbook or
-    CSV, checked as ``quasimarket tariff check`` checks it (without one, the built-in economy's
-    price catalogue prices). Both are moved into the pricing's folder.
+    combined as ``quasimarket price`` combines them; *tariff_uploads* are a tariff workbook or
+    its CSV tables (APC, outpatients, A&E, MFF: each recognised by its header), read as
+    ``quasimarket tariff check`` reads them (without any, the built-in economy's price
+    catalogue prices). All are moved into the pricing's folder.
 
     *achievement* and *performance* have the shape of the achievement and performance files
     (:mod:`quasimarket.payment.input_files`); they are stored with the pricing.
@@ -296,9 +297,16 @@ def price_contract(
     with atomic_dir(target) as tmp:
         (tmp / "contract.toml").write_text(contract_text, encoding="utf-8")
         tariff_file = None
-        if tariff_upload is not None:
-            tariff_file = f"tariff{check_tariff_upload(tariff_upload)}"
-            tariff_upload.path.replace(tmp / tariff_file)
+        if len(tariff_uploads) == 1:
+            tariff_file = f"tariff{check_tariff_upload(tariff_uploads[0])}"
+            tariff_uploads[0].path.replace(tmp / tariff_file)
+        elif tariff_uploads:  # a folder of tables, as `price --tariff FOLDER` reads
+            tariff_file = "tariff"
+            (tmp / tariff_file).mkdir()
+            for k, upload in enumerate(tariff_uploads):
+                upload.path.replace(
+                    tmp / tariff_file / f"table-{k + 1}{check_tariff_upload(upload)}"
+                )
         activity_files: list[str] = []
         if uploads:
             names = [u.filename for u in uploads]
@@ -332,15 +340,16 @@ def price_contract(
         for name, given in (("achievement", achievement), ("performance", performance)):
             if given is not None:
                 (tmp / f"{name}.json").write_text(json.dumps(given), encoding="utf-8")
-        if tariff_file is not None and tariff_upload is not None:
-            prices = _uploaded_tariff(tmp / tariff_file, tariff_upload.filename)
+        tariff_names = ", ".join(u.filename for u in tariff_uploads)
+        if tariff_file is not None:
+            prices = _uploaded_tariff(tmp / tariff_file, tariff_names)
         else:
             prices = tariff(economy_seed, str(contract.year))
         result = _price(contract, table, prices, achieved, performed)
         write_outputs(result, tmp / "out")
         options = {**source, "activity_file": activity_file, "economy_seed": economy_seed}
-        if tariff_upload is not None:
-            options |= {"tariff": tariff_upload.filename, "tariff_file": tariff_file}
+        if tariff_file is not None:
+            options |= {"tariff": tariff_names, "tariff_file": tariff_file}
         (tmp / "options.json").write_text(json.dumps(options), encoding="utf-8")
         (tmp / "totals.json").write_text(
             json.dumps(summary_payload(result), ensure_ascii=False), encoding="utf-8"
@@ -350,7 +359,8 @@ def price_contract(
 
 
 def _uploaded_tariff(path: Path, filename: str) -> TariffTable:
-    """Load an uploaded tariff; its errors name the file as the user uploaded it."""
+    """Load an uploaded tariff (a file, or a folder of its tables); its errors name the
+    file(s) as the user uploaded them."""
     try:
         return load_tariff(path)
     except QuasimarketError as error:
