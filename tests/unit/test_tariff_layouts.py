@@ -24,6 +24,7 @@ from quasimarket.tariff import TariffTable
 from quasimarket.tariff import annex_a as aa
 from quasimarket.tariff.layouts import LAYOUTS, match_header, normalise_header
 from quasimarket.tariff.loader import load_mff, load_tariff_report
+from quasimarket.vocabulary import POD_CODES
 
 pytestmark = pytest.mark.unit
 
@@ -348,3 +349,35 @@ def test_mff_file_below_title_rows_names_its_own_rows(tmp_path: Path) -> None:
     assert err.value.location == f"column {aa.MFF_INDEX!r}, rows 5"
     path.write_text("MFF 2016/17\nOrg code,Org name,MFF payment index\nRX1,a,1.02\n", "utf-8")
     assert tariff.with_mff(load_mff(path)).mff_for(["RX1", "RX2"]).tolist() == [1.02, 1.0]
+
+
+def test_published_outpatient_and_ae_headers_are_read(tmp_path: Path) -> None:
+    """Outpatient and A&E tables as some workbooks head them ("Follow Up Attendance - Single
+    Professional", "Type 1 and 2 Departments") [K]; a multi-professional price, which the
+    engine does not use, is noted as not used rather than read as the single price."""
+    folder = tmp_path / "tariff"
+    folder.mkdir()
+    (folder / "apc.csv").write_text(
+        HEADER + "\nAA01A,One,,,500,2000,5,2500,10,250,No,,\n", encoding="utf-8"
+    )
+    (folder / "op.csv").write_text(
+        "Outpatient attendances 2016/17\n\n"
+        "TFC code,TFC name,First Attendance - Single Professional,"
+        "First Attendance - Multi Professional,Follow Up Attendance - Single Professional\n"
+        "100,General surgery,150,200,80\n",
+        encoding="utf-8",
+    )
+    (folder / "ae.csv").write_text(
+        "HRG code,HRG name,Type 1 and 2 Departments,Type 3 and 4 Departments\nVB01Z,A&E,120,60\n",
+        encoding="utf-8",
+    )
+    loaded = load_tariff_report(folder)
+    assert {t.kind for t in loaded.tables} == {"apc", "outpatient", "ae"}
+    assert any("First Attendance - Multi Professional" in n for n in loaded.notes)
+    table = loaded.table
+    op = table.index_of(["100"], tfc=True)[0]
+    ae = table.index_of(["VB01Z"])[0]
+    first, follow_up = POD_CODES["op_first"], POD_CODES["op_follow_up"]
+    assert table.unit_price[op, first] == 150.0
+    assert table.unit_price[op, follow_up] == 80.0
+    assert table.unit_price[ae, POD_CODES["ae"]] == 120.0

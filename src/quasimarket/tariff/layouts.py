@@ -76,8 +76,11 @@ _OTHER_TABLES = {
     "Treatment function name": aa.TFC_NAME,  # [K]
     aa.OP_FIRST: aa.OP_FIRST,
     aa.OP_FOLLOW_UP: aa.OP_FOLLOW_UP,
+    "Follow up attendance - single professional (£)": aa.OP_FOLLOW_UP,  # [K]
     aa.AE_TYPE_1_2: aa.AE_TYPE_1_2,
+    "Type 1 and 2 departments (£)": aa.AE_TYPE_1_2,  # [K]
     aa.AE_TYPE_3_4: aa.AE_TYPE_3_4,
+    "Type 3 and 4 departments (£)": aa.AE_TYPE_3_4,  # [K]
     aa.MFF_ORG_CODE: aa.MFF_ORG_CODE,
     "Organisation code": aa.MFF_ORG_CODE,  # [K]
     aa.MFF_ORG_NAME: aa.MFF_ORG_NAME,
@@ -94,6 +97,9 @@ _OTHER_UNCONFIRMED = frozenset(
         "Organisation code",
         "Organisation name",
         "Payment MFF",
+        "Follow up attendance - single professional (£)",
+        "Type 1 and 2 departments (£)",
+        "Type 3 and 4 departments (£)",
     }
 )
 

@@ -1,0 +1,1 @@
+"""Contract monitoring: plan against actual, year to date, forecast outturn, the Excel pack."""
